@@ -166,7 +166,10 @@ class Capture:
         return len(self.packets)
 
     def wait(self, seconds):
-        self.clock_us += int(seconds * 1000000)
+        self.wait_us(seconds * 1000000)
+
+    def wait_us(self, microseconds):
+        self.clock_us += int(microseconds)
 
     def next_mask(self):
         self.mask_counter += 1
@@ -203,7 +206,7 @@ class TcpConn:
         self.v6 = v6
         self.stream = len(cap.connections)
         if cap.connections or cap.packets:
-            cap.wait(CONNECTION_GAP_US / 1e6)
+            cap.wait_us(CONNECTION_GAP_US)
         addr = (CLIENT_V6, SERVER_V6) if v6 else (CLIENT_V4, SERVER_V4)
         self.ends = {
             "client": {"ip": addr[0], "port": client_port, "mac": CLIENT_MAC},
