@@ -1,0 +1,357 @@
+/* packet-wsclose.c
+ * WebSocket Close Status (WinHTTP): labels every WebSocket close frame with the
+ * WINHTTP_WEB_SOCKET_CLOSE_STATUS value a WinHTTP application receives for it.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <string.h>
+
+#include <epan/packet.h>
+#include <epan/expert.h>
+
+#include "close_payload.h"
+#include "packet-wsclose.h"
+#include "winhttp_status.h"
+#include "ws_compat.h"
+#include "ws_frame.h"
+
+void proto_register_wsclose(void);
+void proto_reg_handoff_wsclose(void);
+
+static int proto_wsclose = -1;
+static protocol_t *wsclose_protocol;
+
+static int hf_wsclose_status = -1;
+static int hf_wsclose_winhttp = -1;
+static int hf_wsclose_meaning = -1;
+static int hf_wsclose_alias = -1;
+static int hf_wsclose_alias_meaning = -1;
+static int hf_wsclose_range = -1;
+
+static gint ett_wsclose = -1;
+static gint ett_wsclose_alias = -1;
+
+static expert_field ei_wsclose_close = EI_INIT;
+static expert_field ei_wsclose_api_only_code = EI_INIT;
+static expert_field ei_wsclose_reserved_code = EI_INIT;
+static expert_field ei_wsclose_one_byte = EI_INIT;
+static expert_field ei_wsclose_reason_utf8 = EI_INIT;
+static expert_field ei_wsclose_too_long = EI_INIT;
+static expert_field ei_wsclose_not_final = EI_INIT;
+static expert_field ei_wsclose_truncated = EI_INIT;
+
+/*
+ * A reason longer than a control frame allows is already an error; looking at more of it
+ * than this would only cost time on hostile input.
+ */
+#define REASON_EXAMINE_MAX 4096
+
+
+/* wsclose.status shows the WinHTTP name where there is one, and the class otherwise. */
+static void
+format_status(gchar *buf, guint32 code)
+{
+    const wsclose_code_info_t *info = wsclose_winhttp_status(code);
+
+    if (info)
+        snprintf(buf, ITEM_LABEL_LENGTH, "%s (%u)", info->winhttp, code);
+    else
+        snprintf(buf, ITEM_LABEL_LENGTH, "%u (%s)", code,
+                 wsclose_class_label(wsclose_classify(code)));
+}
+
+/* The built-in dissector ends its Info text with a space when the frame is not masked. */
+static void
+info_append(packet_info *pinfo, const char *label)
+{
+    const gchar *text = col_get_text(pinfo->cinfo, COL_INFO);
+
+    if (!text)
+        return;
+    col_append_fstr(pinfo->cinfo, COL_INFO, "%s[%s]",
+                    (*text && text[strlen(text) - 1] != ' ') ? " " : "", label);
+}
+
+/* Info text for a code outside the WinHTTP enum: the code and where it stands. */
+static void
+info_append_code(packet_info *pinfo, unsigned code, wsclose_class_t cls)
+{
+    static const char *const short_class[WSCLOSE_CLASS_COUNT] = {
+        [WSCLOSE_CLASS_IANA] = "IANA",
+        [WSCLOSE_CLASS_RESERVED] = "reserved",
+        [WSCLOSE_CLASS_REGISTERED] = "registered",
+        [WSCLOSE_CLASS_PRIVATE] = "private use",
+        [WSCLOSE_CLASS_INVALID] = "invalid",
+    };
+    gchar label[64];
+
+    if (cls == WSCLOSE_CLASS_IANA)
+        snprintf(label, sizeof(label), "%u: IANA %s, not in WinHTTP", code,
+                 wsclose_code_info(code)->iana);
+    else
+        snprintf(label, sizeof(label), "%u: %s", code, short_class[cls]);
+    info_append(pinfo, label);
+}
+
+static void
+add_winhttp_status(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
+                   const wsclose_code_info_t *info)
+{
+    proto_item *ti;
+    proto_tree *alias_tree;
+
+    ti = proto_tree_add_string(tree, hf_wsclose_winhttp, tvb, offset, len, info->winhttp);
+    proto_item_set_generated(ti);
+    ti = proto_tree_add_string(tree, hf_wsclose_meaning, tvb, offset, len, info->meaning);
+    proto_item_set_generated(ti);
+    if (info->code == 1007) {
+        ti = proto_tree_add_string(tree, hf_wsclose_alias, tvb, offset, len,
+                                   WSCLOSE_ALIAS_1007_NAME);
+        proto_item_set_generated(ti);
+        alias_tree = proto_item_add_subtree(ti, ett_wsclose_alias);
+        ti = proto_tree_add_string(alias_tree, hf_wsclose_alias_meaning, tvb, offset, len,
+                                   WSCLOSE_ALIAS_1007_MEANING);
+        proto_item_set_generated(ti);
+    }
+}
+
+static void
+add_range(proto_tree *tree, tvbuff_t *tvb, int offset, unsigned code, wsclose_class_t cls)
+{
+    proto_item *ti;
+
+    if (cls == WSCLOSE_CLASS_IANA)
+        ti = proto_tree_add_string_format_value(
+            tree, hf_wsclose_range, tvb, offset, 2, wsclose_class_label(cls), "%s: %s",
+            wsclose_class_label(cls), wsclose_code_info(code)->iana);
+    else
+        ti = proto_tree_add_string(tree, hf_wsclose_range, tvb, offset, 2,
+                                   wsclose_class_label(cls));
+    proto_item_set_generated(ti);
+}
+
+/* Expert items that follow from the frame alone (no connection state). */
+static void
+check_frame(packet_info *pinfo, proto_tree *tree, proto_item *ti, const ws_frame_header_t *hdr)
+{
+    if (hdr->payload_len > WS_CONTROL_PAYLOAD_MAX)
+        expert_add_info_format(pinfo, ti, &ei_wsclose_too_long,
+                               "Close frame payload is %" PRIu64
+                               " bytes; control frames carry at most 125",
+                               hdr->payload_len);
+    if (!hdr->fin)
+        expert_add_info(pinfo, ti, &ei_wsclose_not_final);
+    (void)tree;
+}
+
+static void
+check_code(packet_info *pinfo, proto_item *ti, unsigned code, wsclose_class_t cls)
+{
+    if (wsclose_code_is_api_only(code))
+        expert_add_info_format(pinfo, ti, &ei_wsclose_api_only_code,
+                               "Close code %u (%s) is for APIs to report and must not be sent "
+                               "in a close frame (RFC 6455 7.4.1)",
+                               code, wsclose_winhttp_status(code)->winhttp);
+    else if (cls == WSCLOSE_CLASS_RESERVED || cls == WSCLOSE_CLASS_INVALID)
+        expert_add_info_format(pinfo, ti, &ei_wsclose_reserved_code,
+                               "Close code %u is %s and must not be sent (RFC 6455 7.4.2)",
+                               code, cls == WSCLOSE_CLASS_RESERVED ? "reserved" : "invalid");
+}
+
+/*
+ * One close frame: frame_len bytes at offset in tvb, of which the header has been checked
+ * to be there by the caller's walk (it may still be cut short by the capture).
+ */
+static void
+dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *pinfo,
+                    proto_tree *tree)
+{
+    guint captured = tvb_captured_length_remaining(tvb, offset);
+    ws_frame_header_t hdr;
+    close_payload_t cp;
+    proto_item *ti;
+    proto_tree *cl_tree;
+    guint payload_captured, examine;
+    guint8 *payload = NULL;
+    int payload_offset;
+    const wsclose_code_info_t *info = NULL;
+    wsclose_class_t cls = WSCLOSE_CLASS_INVALID;
+    bool code_captured;
+
+    ti = proto_tree_add_item(tree, proto_wsclose, tvb, offset, MIN(captured, frame_len), ENC_NA);
+    cl_tree = proto_item_add_subtree(ti, ett_wsclose);
+
+    if (ws_frame_header_parse(tvb_get_ptr(tvb, offset, MIN(captured, WS_HEADER_MAX)),
+                              MIN(captured, WS_HEADER_MAX), &hdr) != WS_HEADER_OK) {
+        expert_add_info(pinfo, ti, &ei_wsclose_truncated);
+        info_append(pinfo, "close status not captured");
+        return;
+    }
+    check_frame(pinfo, cl_tree, ti, &hdr);
+
+    payload_offset = offset + (int)hdr.header_len;
+    payload_captured = captured - hdr.header_len;
+    if (payload_captured > hdr.payload_len)
+        payload_captured = (guint)hdr.payload_len;
+    examine = MIN(payload_captured, REASON_EXAMINE_MAX + 2);
+    if (examine) {
+        payload = (guint8 *)wmem_alloc(pinfo->pool, examine);
+        tvb_memcpy(tvb, payload, payload_offset, examine);
+        if (hdr.masked)
+            ws_unmask(payload, examine, hdr.mask, 0);
+    }
+    /* What the payload is follows from its length on the wire, not from what was captured. */
+    code_captured = hdr.payload_len < 2 || payload_captured >= 2;
+    if (!code_captured) {
+        expert_add_info(pinfo, ti, &ei_wsclose_truncated);
+        info_append(pinfo, "close status not captured");
+        return;
+    }
+    close_payload_parse(payload, hdr.payload_len < 2 ? (size_t)hdr.payload_len : examine, &cp);
+
+    switch (cp.kind) {
+    case CLOSE_PAYLOAD_EMPTY:
+        info = wsclose_winhttp_status(WSCLOSE_EMPTY_CODE);
+        proto_item_append_text(ti, ": %s (no status code)", info->winhttp);
+        add_winhttp_status(cl_tree, tvb, payload_offset, 0, info);
+        info_append(pinfo, info->winhttp);
+        expert_add_info_format(pinfo, ti, &ei_wsclose_close, "Close without status code: %s",
+                               info->winhttp);
+        return;
+    case CLOSE_PAYLOAD_ONE_BYTE:
+        proto_item_append_text(ti, ": [Malformed: 1-byte payload]");
+        expert_add_info(pinfo, ti, &ei_wsclose_one_byte);
+        info_append(pinfo, "Malformed close payload");
+        return;
+    case CLOSE_PAYLOAD_CODE:
+        break;
+    }
+
+    info = wsclose_winhttp_status(cp.code);
+    cls = wsclose_classify(cp.code);
+    proto_tree_add_uint(cl_tree, hf_wsclose_status, tvb, payload_offset, 2, cp.code);
+    if (info) {
+        proto_item_append_text(ti, ": %s (%u)", info->winhttp, cp.code);
+        add_winhttp_status(cl_tree, tvb, payload_offset, 2, info);
+        info_append(pinfo, info->winhttp);
+    } else {
+        proto_item_append_text(ti, ": %u (%s)", cp.code, wsclose_class_label(cls));
+        info_append_code(pinfo, cp.code, cls);
+    }
+    add_range(cl_tree, tvb, payload_offset, cp.code, cls);
+    check_code(pinfo, ti, cp.code, cls);
+    if (!cp.reason_utf8)
+        expert_add_info(pinfo, ti, &ei_wsclose_reason_utf8);
+    if (info && !wsclose_code_is_api_only(cp.code) && hdr.fin &&
+        hdr.payload_len <= WS_CONTROL_PAYLOAD_MAX)
+        expert_add_info_format(pinfo, ti, &ei_wsclose_close, "Close: %s (%u)", info->winhttp,
+                               cp.code);
+}
+
+void
+wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_desegment)
+{
+    gint64 offset = 0;
+
+    if (!proto_is_protocol_enabled(wsclose_protocol))
+        return;
+
+    while (tvb_reported_length_remaining(tvb, (gint)offset) > 0) {
+        guint captured = tvb_captured_length_remaining(tvb, (gint)offset);
+        guint avail = MIN(captured, WS_HEADER_MAX);
+        guint32 frame_len;
+
+        if (avail == 0)
+            break;
+        frame_len = ws_frame_pdu_len(tvb_get_ptr(tvb, (gint)offset, avail), avail);
+        /* The built-in dissector stops here too: it asks for more data, or gives up. */
+        if (frame_len < 2 || (could_desegment && captured < frame_len))
+            break;
+        if ((tvb_get_guint8(tvb, (gint)offset) & 0x0f) == WS_OPCODE_CLOSE)
+            dissect_close_frame(tvb, (gint)offset, frame_len, pinfo, tree);
+        offset += frame_len;
+        if (offset > G_MAXINT)
+            break;
+    }
+}
+
+void
+proto_register_wsclose(void)
+{
+    static hf_register_info hf[] = {
+        {&hf_wsclose_status,
+         {"Status", "wsclose.status", FT_UINT16, BASE_CUSTOM, CF_FUNC(format_status), 0x0,
+          "Close status code on the wire, with its WinHTTP name where it has one", HFILL}},
+        {&hf_wsclose_winhttp,
+         {"WinHTTP status", "wsclose.winhttp", FT_STRING, BASE_NONE, NULL, 0x0,
+          "WINHTTP_WEB_SOCKET_CLOSE_STATUS value that WinHttpWebSocketQueryCloseStatus "
+          "reports for this close frame",
+          HFILL}},
+        {&hf_wsclose_meaning,
+         {"Meaning", "wsclose.meaning", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Meaning of the WinHTTP status, in the words of its documentation", HFILL}},
+        {&hf_wsclose_alias,
+         {"Documentation alias", "wsclose.winhttp.alias", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Second name the WinHTTP documentation gives this code (not a member of the enum "
+          "in winhttp.h)",
+          HFILL}},
+        {&hf_wsclose_alias_meaning,
+         {"Alias meaning", "wsclose.winhttp.alias.meaning", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Meaning the WinHTTP documentation gives the alias", HFILL}},
+        {&hf_wsclose_range,
+         {"Range", "wsclose.range", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Where the close code stands: WinHTTP enum value, IANA-registered, reserved, "
+          "registered for libraries/frameworks, private use or invalid",
+          HFILL}},
+    };
+
+    static gint *ett[] = {
+        &ett_wsclose,
+        &ett_wsclose_alias,
+    };
+
+    static ei_register_info ei[] = {
+        {&ei_wsclose_close,
+         {"wsclose.close", PI_SEQUENCE, PI_CHAT, "WebSocket close", EXPFILL}},
+        {&ei_wsclose_api_only_code,
+         {"wsclose.api_only_code", PI_PROTOCOL, PI_WARN,
+          "Close code for APIs to report (1005, 1006, 1015) sent on the wire", EXPFILL}},
+        {&ei_wsclose_reserved_code,
+         {"wsclose.reserved_code", PI_PROTOCOL, PI_WARN, "Reserved or invalid close code sent",
+          EXPFILL}},
+        {&ei_wsclose_one_byte,
+         {"wsclose.one_byte_payload", PI_MALFORMED, PI_ERROR,
+          "1-byte close payload: a status code needs two bytes", EXPFILL}},
+        {&ei_wsclose_reason_utf8,
+         {"wsclose.reason_not_utf8", PI_PROTOCOL, PI_WARN,
+          "Close reason is not valid UTF-8; the receiving WinHTTP application gets these "
+          "bytes as the reason",
+          EXPFILL}},
+        {&ei_wsclose_too_long,
+         {"wsclose.payload_too_long", PI_PROTOCOL, PI_ERROR,
+          "Close frame payload over 125 bytes", EXPFILL}},
+        {&ei_wsclose_not_final,
+         {"wsclose.not_final", PI_PROTOCOL, PI_ERROR,
+          "Close frame not final (FIN=0): control frames must not be fragmented", EXPFILL}},
+        {&ei_wsclose_truncated,
+         {"wsclose.truncated", PI_UNDECODED, PI_WARN,
+          "Close frame cut short by the capture: status code not captured", EXPFILL}},
+    };
+
+    expert_module_t *expert_wsclose;
+
+    proto_wsclose = proto_register_protocol("WebSocket Close Status (WinHTTP)", "WSCLOSE",
+                                            "wsclose");
+    proto_register_field_array(proto_wsclose, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert_wsclose = expert_register_protocol(proto_wsclose);
+    expert_register_field_array(expert_wsclose, ei, array_length(ei));
+    wsclose_hook_register(proto_wsclose);
+}
+
+void
+proto_reg_handoff_wsclose(void)
+{
+    wsclose_protocol = find_protocol_by_id(proto_wsclose);
+    wsclose_hook_websocket();
+}

@@ -1,0 +1,86 @@
+/* ws_frame.c
+ * RFC 6455 frame header parsing.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "ws_frame.h"
+
+#include <string.h>
+
+static unsigned
+length_field_size(uint8_t short_len)
+{
+    if (short_len == 126)
+        return 2;
+    if (short_len == 127)
+        return 8;
+    return 0;
+}
+
+ws_header_result_t
+ws_frame_header_parse(const uint8_t *buf, size_t avail, ws_frame_header_t *hdr)
+{
+    uint8_t short_len;
+    unsigned ext, i;
+
+    memset(hdr, 0, sizeof(*hdr));
+    if (avail < 2)
+        return WS_HEADER_SHORT;
+
+    hdr->fin = (buf[0] & 0x80) != 0;
+    hdr->rsv = (buf[0] >> 4) & 0x07;
+    hdr->opcode = buf[0] & 0x0f;
+    hdr->masked = (buf[1] & 0x80) != 0;
+    short_len = buf[1] & 0x7f;
+    ext = length_field_size(short_len);
+    hdr->header_len = 2 + ext + (hdr->masked ? 4 : 0);
+    if (avail < hdr->header_len)
+        return WS_HEADER_SHORT;
+
+    if (ext == 0) {
+        hdr->payload_len = short_len;
+    } else {
+        hdr->payload_len = 0;
+        for (i = 0; i < ext; i++)
+            hdr->payload_len = (hdr->payload_len << 8) | buf[2 + i];
+    }
+    if (hdr->masked)
+        memcpy(hdr->mask, buf + 2 + ext, 4);
+    return WS_HEADER_OK;
+}
+
+uint32_t
+ws_frame_pdu_len(const uint8_t *buf, size_t avail)
+{
+    uint32_t frame_len = 2, payload_len;
+    uint8_t short_len;
+    unsigned ext, i;
+
+    if (avail < 2)
+        return 0;
+    short_len = buf[1] & 0x7f;
+    ext = length_field_size(short_len);
+    if (avail < 2 + ext)
+        return 0;
+    if (ext == 0) {
+        payload_len = short_len;
+    } else {
+        /* A 64-bit length keeps only its low 32 bits, as in the built-in dissector. */
+        payload_len = 0;
+        for (i = 0; i < ext; i++)
+            payload_len = (payload_len << 8) | buf[2 + i];
+    }
+    frame_len += ext;
+    if (buf[1] & 0x80)
+        frame_len += 4;
+    return frame_len + payload_len;
+}
+
+void
+ws_unmask(uint8_t *buf, size_t len, const uint8_t mask[4], size_t offset)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        buf[i] ^= mask[(offset + i) & 3];
+}

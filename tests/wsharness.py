@@ -1,0 +1,108 @@
+"""Run the real tshark with the freshly built wsclose plugin loaded.
+
+As root, Wireshark ignores personal plugin folders (and WIRESHARK_PLUGIN_DIR), so every
+tshark here runs as an unprivileged user (uid 65534, via setpriv when we are root) with a
+throw-away HOME whose personal plugin folder holds the plugin under test.  Captures are
+copied into that HOME because the checkout itself may not be readable by that user.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+CAPTURES = os.path.join(REPO, "captures")
+NOBODY = 65534
+
+
+def wireshark_version():
+    """'4.0' for tshark 4.0.17: the personal plugin folder is per major.minor."""
+    out = subprocess.run(["tshark", "-v"], capture_output=True, text=True, check=True).stdout
+    first = out.splitlines()[0]  # "TShark (Wireshark) 4.0.17 (...)"
+    ver = first.split(")")[1].split()[0]
+    return ".".join(ver.split(".")[:2])
+
+
+def plugin_path():
+    path = os.environ.get("WSCLOSE_PLUGIN")
+    if not path or not os.path.isfile(path):
+        raise unittest.SkipTest("WSCLOSE_PLUGIN is not set to the built wsclose.so")
+    return path
+
+
+class Tshark:
+    """A HOME with (or without) the plugin, and a way to run tshark in it."""
+
+    def __init__(self, with_plugin=True, plugin=None):
+        self.home = tempfile.mkdtemp(prefix="wsclose-test-")
+        os.chmod(self.home, 0o755)
+        self.with_plugin = with_plugin
+        if with_plugin:
+            pdir = os.path.join(self.home, ".local", "lib", "wireshark", "plugins",
+                                wireshark_version(), "epan")
+            os.makedirs(pdir)
+            shutil.copy(plugin or plugin_path(), pdir)
+        self.capdir = os.path.join(self.home, "captures")
+        os.makedirs(self.capdir)
+        for root, _dirs, _files in os.walk(self.home):
+            os.chmod(root, 0o755)
+            for f in _files:
+                os.chmod(os.path.join(root, f), 0o644)
+
+    def close(self):
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def capture(self, name, src_dir=CAPTURES):
+        """Path of a world-readable copy of captures/<name>."""
+        dst = os.path.join(self.capdir, os.path.basename(name))
+        if not os.path.exists(dst):
+            shutil.copy(os.path.join(src_dir, name), dst)
+            os.chmod(dst, 0o644)
+        return dst
+
+    def command(self, args, tool="tshark"):
+        env = ["env", "-i", "HOME=" + self.home, "PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8"]
+        if os.geteuid() == 0:
+            return ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
+                    "--clear-groups"] + env + [tool] + list(args)
+        return env + [tool] + list(args)
+
+    def run(self, *args, check=True, tool="tshark", timeout=300):
+        proc = subprocess.run(self.command(args, tool), capture_output=True, text=True,
+                              timeout=timeout, cwd=self.home)
+        if check and proc.returncode != 0:
+            raise AssertionError("%s %s failed (%d): %s" % (tool, " ".join(args),
+                                                            proc.returncode, proc.stderr))
+        return proc
+
+    def out(self, *args, **kw):
+        return self.run(*args, **kw).stdout
+
+    def plugin_loaded(self):
+        return "wsclose.so" in self.out("-G", "plugins")
+
+    def fields(self, capture, fields, *extra):
+        """Rows of -T fields output, one list per frame; multi-valued fields stay joined by ','."""
+        args = ["-r", self.capture(capture), "-T", "fields", "-E", "occurrence=a"]
+        for f in fields:
+            args += ["-e", f]
+        args += list(extra)
+        return [line.split("\t") for line in self.out(*args).splitlines()]
+
+
+class PluginTestCase(unittest.TestCase):
+    """Base class: one HOME per test class, and a guard that the plugin really loaded."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ts = Tshark()
+        if not cls.ts.plugin_loaded():
+            cls.ts.close()
+            raise AssertionError("wsclose.so is not loaded by tshark (tshark -G plugins)")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ts.close()
