@@ -34,7 +34,8 @@ def emit(**kw):
 async def handler(ws):
     u = urlsplit(ws.path)
     q = {k: v[0] for k, v in parse_qs(u.query).items()}
-    emit(event="conn", path=u.path, remote_port=ws.remote_address[1],
+    remote_port = ws.remote_address[1]
+    emit(event="conn", path=u.path, remote_port=remote_port,
          extensions=[e.name for e in ws.extensions])
     sclose = q.get("sclose")
     after = int(q.get("after", "1"))
@@ -53,7 +54,7 @@ async def handler(ws):
     except ConnectionClosed:
         pass
     await ws.wait_closed()
-    emit(event="closed", path=u.path, remote_port=ws.remote_address[1],
+    emit(event="closed", path=u.path, remote_port=remote_port,
          code=ws.close_code, reason=ws.close_reason)
 
 
