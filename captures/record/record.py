@@ -133,9 +133,14 @@ def chromium_python():
           description="server-initiated close"),
         C("abort-browser-killed", "ws", close="abort", msgs=2,
           description="Chromium's process group SIGKILLed: no close frame"),
+        C("wss-browser-close-1000", "wss", close=1000, reason="bye over TLS", msgs=2,
+          description="wss:// (self-signed, --ignore-certificate-errors), ws.close(1000, reason)"),
+        C("wss-server-close-1008", "wss", sclose=1008, sreason="python server policy over TLS",
+          msgs=2, description="wss://, server-initiated close"),
     ]
     return dict(name="real-chromium-python", client="chromium",
-                servers={"ws": dict(impl="python", port=47301)}, conns=conns,
+                servers={"ws": dict(impl="python", port=47301),
+                         "wss": dict(impl="python", port=443, tls=True)}, conns=conns,
                 decode_as=["tcp.port==47301,http"])
 
 
@@ -323,7 +328,7 @@ class Recorder:
         url = self.url(cap, conn)
         close = conn["close"]
         if impl == "chromium":
-            return self.run_chromium(url, conn, servers)
+            return self.run_chromium(url, conn, servers, keylog)
         mode = str(close)
         args = ["client", "--url", url, "--close", mode, "--reason", conn["reason"],
                 "--msgs", str(conn["msgs"]), "--deflate", "1" if conn["deflate"] else "0"]
@@ -357,14 +362,18 @@ class Recorder:
         info["events"] = p.all
         return info
 
-    def run_chromium(self, url, conn, servers):
+    def run_chromium(self, url, conn, servers, keylog):
         if self.page is None:
             self.page = PageServer()
         close = conn["close"]
         mode = {"empty": "nocode"}.get(close, str(close))
         q = {"url": url, "msgs": str(conn["msgs"]), "close": mode, "reason": conn["reason"]}
         page_url = "http://127.0.0.1:%d/page.html?%s" % (self.page.port, urlencode(q, quote_via=quote))
-        p, profile = self.start_chromium(page_url)
+        extra = []
+        if url.startswith("wss:"):
+            # The self-signed certificate of this run; TLS keys go to the capture's key log.
+            extra = ["--ignore-certificate-errors", "--ssl-key-log-file=" + keylog]
+        p, profile = self.start_chromium(page_url, extra)
         try:
             info = {"ready": self.page.wait("ready")}
             if mode == "abort":
@@ -383,11 +392,11 @@ class Recorder:
             shutil.rmtree(profile, ignore_errors=True)
         return info
 
-    def start_chromium(self, page_url):
+    def start_chromium(self, page_url, extra=()):
         profile = tempfile.mkdtemp(prefix="wsclose-chromium-")
         argv = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--user-data-dir=" + profile, page_url]
+                "--disable-sync", "--user-data-dir=" + profile] + list(extra) + [page_url]
         return Proc(argv, name="chromium"), profile
 
     def chromium_probe(self):
