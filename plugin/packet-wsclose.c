@@ -116,14 +116,15 @@ add_winhttp_status(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
 }
 
 static void
-add_range(proto_tree *tree, tvbuff_t *tvb, int offset, unsigned code, wsclose_class_t cls)
+add_range(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int offset, unsigned code, wsclose_class_t cls)
 {
     proto_item *ti;
 
     if (cls == WSCLOSE_CLASS_IANA)
-        ti = proto_tree_add_string_format_value(
-            tree, hf_wsclose_range, tvb, offset, 2, wsclose_class_label(cls), "%s: %s",
-            wsclose_class_label(cls), wsclose_code_info(code)->iana);
+        ti = proto_tree_add_string(tree, hf_wsclose_range, tvb, offset, 2,
+                                   wmem_strdup_printf(pinfo->pool, "%s: %s",
+                                                      wsclose_class_label(cls),
+                                                      wsclose_code_info(code)->iana));
     else
         ti = proto_tree_add_string(tree, hf_wsclose_range, tvb, offset, 2,
                                    wsclose_class_label(cls));
@@ -238,7 +239,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
         proto_item_append_text(ti, ": %u (%s)", cp.code, wsclose_class_label(cls));
         info_append_code(pinfo, cp.code, cls);
     }
-    add_range(cl_tree, tvb, payload_offset, cp.code, cls);
+    add_range(pinfo, cl_tree, tvb, payload_offset, cp.code, cls);
     check_code(pinfo, ti, cp.code, cls);
     if (!cp.reason_utf8)
         expert_add_info(pinfo, ti, &ei_wsclose_reason_utf8);
@@ -259,15 +260,17 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
     while (tvb_reported_length_remaining(tvb, (gint)offset) > 0) {
         guint captured = tvb_captured_length_remaining(tvb, (gint)offset);
         guint avail = MIN(captured, WS_HEADER_MAX);
+        const guint8 *header;
         guint32 frame_len;
 
         if (avail == 0)
             break;
-        frame_len = ws_frame_pdu_len(tvb_get_ptr(tvb, (gint)offset, avail), avail);
+        header = tvb_get_ptr(tvb, (gint)offset, avail);
+        frame_len = ws_frame_pdu_len(header, avail);
         /* The built-in dissector stops here too: it asks for more data, or gives up. */
         if (frame_len < 2 || (could_desegment && captured < frame_len))
             break;
-        if ((tvb_get_guint8(tvb, (gint)offset) & 0x0f) == WS_OPCODE_CLOSE)
+        if ((header[0] & 0x0f) == WS_OPCODE_CLOSE)
             dissect_close_frame(tvb, (gint)offset, frame_len, pinfo, tree);
         offset += frame_len;
         if (offset > G_MAXINT)

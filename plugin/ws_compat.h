@@ -7,10 +7,33 @@
 #ifndef WS_COMPAT_H
 #define WS_COMPAT_H
 
+#include <stdbool.h>
+
 #include <ws_version.h>
 
 #define WSCLOSE_WS_AT_LEAST(major, minor)                                                  \
     (WIRESHARK_VERSION_MAJOR > (major) ||                                                 \
      (WIRESHARK_VERSION_MAJOR == (major) && WIRESHARK_VERSION_MINOR >= (minor)))
+
+/* Heuristic dissectors return gboolean up to 4.2, bool from 4.4 on. */
+#if WSCLOSE_WS_AT_LEAST(4, 4)
+typedef bool wsclose_heur_result_t;
+#else
+typedef gboolean wsclose_heur_result_t;
+#endif
+
+/* IS_FT_UINT was renamed FT_IS_UINT. */
+#ifdef FT_IS_UINT
+#define WSCLOSE_FT_IS_UINT(ft) FT_IS_UINT(ft)
+#else
+#define WSCLOSE_FT_IS_UINT(ft) IS_FT_UINT(ft)
+#endif
+
+/* 4.6 deprecates dissector_try_uint_new for dissector_try_uint_with_data. */
+#if WSCLOSE_WS_AT_LEAST(4, 6)
+#define wsclose_dissector_try_uint dissector_try_uint_with_data
+#else
+#define wsclose_dissector_try_uint dissector_try_uint_new
+#endif
 
 #endif /* WS_COMPAT_H */

@@ -4,17 +4,19 @@
  * The built-in WebSocket dissector decodes close frames itself and hands close payloads to
  * no subdissector table, so there is nothing to register for.  Asking it for its fields
  * from a postdissector would force a protocol tree for every packet (measured 1.14x on
- * captures with no WebSocket at all).  Instead wsclose puts a wrapper handle wherever the
- * built-in "websocket" handle is registered: it calls the built-in dissector on the same
+ * captures with no WebSocket at all).  Instead wsclose puts a wrapper handle wherever a
+ * built-in WebSocket handle is registered: it calls the built-in dissector on the same
  * tvb, then walks the same frames for close frames (a 2-byte read per frame).
  *
- * The wrapper is created under the WebSocket protocol itself, so Decode As, "Enabled
+ * Wrappers are created under the WebSocket protocol itself, so Decode As, "Enabled
  * Protocols" and the layer list (frame.protocols) look exactly as without the plugin; the
- * built-in handle is then reached through a private table with add_proto_name FALSE, so
+ * built-in handle is then reached through a private table with add_proto_name false, so
  * "websocket" is not listed twice.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <string.h>
+
 #include <epan/conversation.h>
 #include <epan/exceptions.h>
 #include <epan/packet.h>
@@ -24,13 +26,22 @@
 
 #define INNER_TABLE "wsclose.websocket"
 
-static dissector_handle_t ws_builtin;
-static dissector_handle_t ws_wrapper;
+/*
+ * The built-in handles: "websocket" (HTTP upgrade; also Decode As up to 4.4) and, from
+ * 4.6 on, "websocket_tcp" (Decode As on TCP ports).  The index is the key of the built-in
+ * handle in the private table.
+ */
+enum { WS_HANDLE_UPGRADE, WS_HANDLE_TCP, WS_HANDLE_COUNT };
+static const char *const builtin_names[WS_HANDLE_COUNT] = {"websocket", "websocket_tcp"};
+
+static dissector_handle_t ws_builtin[WS_HANDLE_COUNT];
+static dissector_handle_t ws_wrapper[WS_HANDLE_COUNT];
 static dissector_table_t ws_inner_table;
 static heur_dissector_t ws_builtin_heur;
 
 static int
-dissect_websocket_wrapped(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+call_builtin_and_scan(unsigned which, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                      void *data)
 {
     guint16 can_desegment = pinfo->can_desegment;
     volatile int len = 0;
@@ -39,7 +50,7 @@ dissect_websocket_wrapped(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, v
     if (can_desegment > 0)
         pinfo->can_desegment = can_desegment + 1;
     TRY {
-        len = dissector_try_uint_new(ws_inner_table, 0, tvb, pinfo, tree, FALSE, data);
+        len = wsclose_dissector_try_uint(ws_inner_table, which, tvb, pinfo, tree, false, data);
     }
     CATCH_ALL {
         /*
@@ -57,25 +68,50 @@ dissect_websocket_wrapped(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, v
     return len;
 }
 
-static gboolean
+static int
+dissect_websocket_wrapped(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    return call_builtin_and_scan(WS_HANDLE_UPGRADE, tvb, pinfo, tree, data);
+}
+
+static int
+dissect_websocket_tcp_wrapped(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    return call_builtin_and_scan(WS_HANDLE_TCP, tvb, pinfo, tree, data);
+}
+
+static wsclose_heur_result_t
 dissect_websocket_heur_wrapped(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     bool could_desegment = pinfo->can_desegment > 0;
 
     if (!ws_builtin_heur(tvb, pinfo, tree, data))
-        return FALSE;
+        return false;
     /* The built-in heuristic pins the connection to the built-in handle: pin it to ours. */
-    conversation_set_dissector(find_or_create_conversation(pinfo), ws_wrapper);
+    conversation_set_dissector(find_or_create_conversation(pinfo), ws_wrapper[WS_HANDLE_UPGRADE]);
     wsclose_scan(tvb, pinfo, tree, could_desegment);
-    return TRUE;
+    return true;
 }
 
-/* A (table, key) that maps to the built-in handle, to be mapped to the wrapper. */
+static dissector_handle_t
+wrapper_of(dissector_handle_t handle)
+{
+    unsigned i;
+
+    for (i = 0; i < WS_HANDLE_COUNT; i++) {
+        if (handle && handle == ws_builtin[i])
+            return ws_wrapper[i];
+    }
+    return NULL;
+}
+
+/* A (table, key) that maps to a built-in handle, to be mapped to its wrapper. */
 typedef struct {
     char *table;
     ftenum_t type;
     guint uint_key;
     char *string_key;
+    dissector_handle_t wrapper;
 } registration_t;
 
 static void
@@ -83,13 +119,15 @@ collect_registration(const gchar *table_name, ftenum_t selector_type, gpointer k
                      gpointer value, gpointer user_data)
 {
     GSList **found = (GSList **)user_data;
+    dissector_handle_t wrapper = wrapper_of(dtbl_entry_get_handle((dtbl_entry_t *)value));
     registration_t *reg;
 
-    if (dtbl_entry_get_handle((dtbl_entry_t *)value) != ws_builtin)
+    if (!wrapper)
         return;
     reg = g_new0(registration_t, 1);
     reg->table = g_strdup(table_name);
     reg->type = selector_type;
+    reg->wrapper = wrapper;
     if (selector_type == FT_STRING || selector_type == FT_STRINGZ)
         reg->string_key = g_strdup((const char *)key);
     else
@@ -101,34 +139,68 @@ static void
 visit_table(const gchar *table_name, const gchar *ui_name _U_, gpointer user_data)
 {
     GSList *handle;
+    dissector_handle_t wrapper;
 
     if (strcmp(table_name, INNER_TABLE) == 0)
         return;
     /* Decode As offers the handles in this list: offer the wrapper in the same place. */
     for (handle = dissector_table_get_dissector_handles(find_dissector_table(table_name));
          handle; handle = handle->next) {
-        if (handle->data == ws_builtin)
-            handle->data = ws_wrapper;
+        wrapper = wrapper_of((dissector_handle_t)handle->data);
+        if (wrapper)
+            handle->data = wrapper;
     }
     dissector_table_foreach(table_name, collect_registration, user_data);
 }
 
 static void
-reregister(gpointer data, gpointer user_data _U_)
+apply_registration(registration_t *reg, bool initial)
 {
-    registration_t *reg = (registration_t *)data;
-
     /*
      * Registering again (not dissector_change_*) makes the wrapper the entry's initial
      * handle too, so that resetting Decode As keeps it.
      */
-    if (reg->string_key)
-        dissector_add_string(reg->table, reg->string_key, ws_wrapper);
-    else if (IS_FT_UINT(reg->type))
-        dissector_add_uint(reg->table, reg->uint_key, ws_wrapper);
+    if (reg->string_key) {
+        if (initial)
+            dissector_add_string(reg->table, reg->string_key, reg->wrapper);
+        else
+            dissector_change_string(reg->table, reg->string_key, reg->wrapper);
+    } else if (WSCLOSE_FT_IS_UINT(reg->type)) {
+        if (initial)
+            dissector_add_uint(reg->table, reg->uint_key, reg->wrapper);
+        else
+            dissector_change_uint(reg->table, reg->uint_key, reg->wrapper);
+    }
     g_free(reg->table);
     g_free(reg->string_key);
     g_free(reg);
+}
+
+static void
+register_initial(gpointer data, gpointer user_data _U_)
+{
+    apply_registration((registration_t *)data, true);
+}
+
+static void
+change_current(gpointer data, gpointer user_data _U_)
+{
+    apply_registration((registration_t *)data, false);
+}
+
+/*
+ * Decode As may pick a built-in handle by its dissector name (newer tshark's -d does) rather
+ * than from the table's list: once its settings are applied, before each file is
+ * dissected, point such entries at the wrapper.
+ */
+static void
+rewire_decode_as(void)
+{
+    GSList *changed = NULL;
+
+    dissector_all_tables_foreach_changed(collect_registration, &changed);
+    g_slist_foreach(changed, change_current, NULL);
+    g_slist_free(changed);
 }
 
 void
@@ -136,30 +208,41 @@ wsclose_hook_register(int proto_wsclose)
 {
     ws_inner_table = register_dissector_table(INNER_TABLE, "WebSocket, as wsclose reaches it",
                                               proto_wsclose, FT_UINT8, BASE_DEC);
+    register_init_routine(rewire_decode_as);
 }
 
 void
 wsclose_hook_websocket(void)
 {
+    static const dissector_t wrappers[WS_HANDLE_COUNT] = {dissect_websocket_wrapped,
+                                                          dissect_websocket_tcp_wrapped};
     GSList *registrations = NULL;
     heur_dtbl_entry_t *heur;
     int proto_websocket;
+    unsigned i;
 
-    ws_builtin = find_dissector("websocket");
     proto_websocket = proto_get_id_by_filter_name("websocket");
-    if (!ws_builtin || proto_websocket < 0)
+    if (proto_websocket < 0)
         return;
+    for (i = 0; i < WS_HANDLE_COUNT; i++) {
+        ws_builtin[i] = find_dissector(builtin_names[i]);
+        if (ws_builtin[i])
+            ws_wrapper[i] = create_dissector_handle(wrappers[i], proto_websocket);
+    }
 
-    ws_wrapper = create_dissector_handle(dissect_websocket_wrapped, proto_websocket);
     dissector_all_tables_foreach_table(visit_table, &registrations, NULL);
-    g_slist_foreach(registrations, reregister, NULL);
+    g_slist_foreach(registrations, register_initial, NULL);
     g_slist_free(registrations);
 
-    dissector_add_uint(INNER_TABLE, 0, ws_builtin);
+    for (i = 0; i < WS_HANDLE_COUNT; i++) {
+        if (ws_builtin[i])
+            dissector_add_uint(INNER_TABLE, i, ws_builtin[i]);
+    }
 
     /* Keep the heuristic's name, description and enabled state; only its work changes. */
     heur = find_heur_dissector_by_unique_short_name("websocket_tcp");
-    if (heur && heur->dissector != dissect_websocket_heur_wrapped) {
+    if (heur && ws_wrapper[WS_HANDLE_UPGRADE] &&
+        heur->dissector != dissect_websocket_heur_wrapped) {
         ws_builtin_heur = heur->dissector;
         heur->dissector = dissect_websocket_heur_wrapped;
     }

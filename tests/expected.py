@@ -1,0 +1,67 @@
+"""Expected labels, written down from the WinHTTP documentation table
+(WINHTTP_WEB_SOCKET_CLOSE_STATUS, see shared/winhttp-close-status.md), independently of the
+plugin's own table in plugin/winhttp_status.c, and the generator's manifest of what each
+capture carries on the wire."""
+
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MANIFEST = os.path.join(HERE, "..", "captures", "gen", "manifest.json")
+
+# code -> (enum name, the documentation's meaning)
+WINHTTP = {
+    1000: ("WINHTTP_WEB_SOCKET_SUCCESS_CLOSE_STATUS", "The connection closed successfully."),
+    1001: ("WINHTTP_WEB_SOCKET_ENDPOINT_TERMINATED_CLOSE_STATUS",
+           "The peer is going away and terminating the connection."),
+    1002: ("WINHTTP_WEB_SOCKET_PROTOCOL_ERROR_CLOSE_STATUS", "A protocol error occurred."),
+    1003: ("WINHTTP_WEB_SOCKET_INVALID_DATA_TYPE_CLOSE_STATUS",
+           "Invalid data received by the peer."),
+    1005: ("WINHTTP_WEB_SOCKET_EMPTY_CLOSE_STATUS", "The close message was empty."),
+    1006: ("WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS", "The connection was aborted."),
+    1007: ("WINHTTP_WEB_SOCKET_INVALID_PAYLOAD_CLOSE_STATUS", "The payload was invalid."),
+    1008: ("WINHTTP_WEB_SOCKET_POLICY_VIOLATION_CLOSE_STATUS",
+           "The message violates an endpoint's policy."),
+    1009: ("WINHTTP_WEB_SOCKET_MESSAGE_TOO_BIG_CLOSE_STATUS",
+           "The message sent was too large to process."),
+    1010: ("WINHTTP_WEB_SOCKET_UNSUPPORTED_EXTENSIONS_CLOSE_STATUS",
+           "A client endpoint expected the server to negotiate one or more extensions, but "
+           "the server didn't return them in the response message of the WebSocket "
+           "handshake."),
+    1011: ("WINHTTP_WEB_SOCKET_SERVER_ERROR_CLOSE_STATUS",
+           "An unexpected condition prevented the server from fulfilling the request."),
+    1015: ("WINHTTP_WEB_SOCKET_SECURE_HANDSHAKE_ERROR_CLOSE_STATUS",
+           "The TLS handshake could not be completed."),
+}
+ALIAS_1007 = ("WINHTTP_WEB_SOCKET_INVALID_UTF8_CLOSE_STATUS",
+              "UTF-8 frame carried an invalid UTF-8 stream.")
+IANA_ONLY = {1012: "Service Restart", 1013: "Try Again Later", 1014: "Bad Gateway"}
+
+
+def range_class(code):
+    """Which class a code belongs to, as a keyword the range text must contain."""
+    if code in WINHTTP:
+        return "WinHTTP"
+    if code in IANA_ONLY:
+        return "IANA"
+    if code == 1004 or 1016 <= code <= 2999:
+        return "Reserved"
+    if 3000 <= code <= 3999:
+        return "libraries"
+    if 4000 <= code <= 4999:
+        return "Private"
+    return "Invalid"
+
+
+def manifest():
+    with open(MANIFEST) as f:
+        return json.load(f)["captures"]
+
+
+def close_frames(capture):
+    """Every close frame the generator put in a capture, in frame order."""
+    frames = []
+    for conn in manifest()[capture]["connections"]:
+        for cf in conn["close_frames"]:
+            frames.append(dict(cf, tcp_stream=conn["tcp_stream"], scenario=conn["scenario"]))
+    return sorted(frames, key=lambda cf: cf["frame"])
