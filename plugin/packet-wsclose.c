@@ -9,6 +9,7 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 
+#include "close_handshake.h"
 #include "close_payload.h"
 #include "packet-wsclose.h"
 #include "winhttp_status.h"
@@ -27,6 +28,12 @@ static int hf_wsclose_meaning = -1;
 static int hf_wsclose_alias = -1;
 static int hf_wsclose_alias_meaning = -1;
 static int hf_wsclose_range = -1;
+static int hf_wsclose_from = -1;
+static int hf_wsclose_initiator = -1;
+static int hf_wsclose_reply_in = -1;
+static int hf_wsclose_request_in = -1;
+static int hf_wsclose_time = -1;
+static int hf_wsclose_abort = -1;
 
 static gint ett_wsclose = -1;
 static gint ett_wsclose_alias = -1;
@@ -39,6 +46,10 @@ static expert_field ei_wsclose_reason_utf8 = EI_INIT;
 static expert_field ei_wsclose_too_long = EI_INIT;
 static expert_field ei_wsclose_not_final = EI_INIT;
 static expert_field ei_wsclose_truncated = EI_INIT;
+static expert_field ei_wsclose_status_differs = EI_INIT;
+static expert_field ei_wsclose_data_after_close = EI_INIT;
+static expert_field ei_wsclose_duplicate = EI_INIT;
+static expert_field ei_wsclose_abort = EI_INIT;
 
 /*
  * A reason longer than a control frame allows is already an error; looking at more of it
@@ -131,6 +142,76 @@ add_range(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int offset, unsig
     proto_item_set_generated(ti);
 }
 
+/* Where this close frame stands in its connection's closing handshake. */
+static void
+add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *ti,
+              const ws_close_analysis_t *an)
+{
+    proto_item *it;
+
+    it = proto_tree_add_string(tree, hf_wsclose_from, tvb, 0, 0,
+                               close_handshake_side_name(an->from));
+    proto_item_set_generated(it);
+    it = proto_tree_add_string(tree, hf_wsclose_initiator, tvb, 0, 0,
+                               close_handshake_side_name(an->initiator));
+    proto_item_set_generated(it);
+    if (an->duplicate_of) {
+        expert_add_info_format(pinfo, ti, &ei_wsclose_duplicate,
+                               "Second close frame from the %s (its first is frame %u)",
+                               close_handshake_side_name(an->from), an->duplicate_of);
+        return;
+    }
+    if (an->reply_in) {
+        it = proto_tree_add_uint(tree, hf_wsclose_reply_in, tvb, 0, 0, an->reply_in);
+        proto_item_set_generated(it);
+    }
+    if (an->request_in) {
+        it = proto_tree_add_uint(tree, hf_wsclose_request_in, tvb, 0, 0, an->request_in);
+        proto_item_set_generated(it);
+        it = proto_tree_add_time(tree, hf_wsclose_time, tvb, 0, 0, &an->reply_time);
+        proto_item_set_generated(it);
+        if (an->status_differs)
+            expert_add_info_format(pinfo, ti, &ei_wsclose_status_differs,
+                                   "The %s answered with a status that differs from the "
+                                   "initiating close's %u (frame %u)",
+                                   close_handshake_side_name(an->from), an->request_status,
+                                   an->request_in);
+    }
+}
+
+void
+wsclose_show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
+                   const ws_connection_t *conn)
+{
+    const wsclose_code_info_t *aborted = wsclose_winhttp_status(WSCLOSE_ABORTED_CODE);
+    proto_item *ti, *it;
+    proto_tree *ab_tree;
+    ws_side_t silent;
+    gchar label[96];
+
+    for (silent = WS_SIDE_CLIENT; silent <= WS_SIDE_SERVER; silent++) {
+        const char *reporter = close_handshake_side_name(WS_PEER(silent));
+
+        if (!close_handshake_side_aborted(conn, silent))
+            continue;
+        ti = proto_tree_add_protocol_format(
+            tree, proto_wsclose, tvb, 0, 0,
+            "WebSocket Close Status (WinHTTP): %s (%u) for the %s: no close frame from the %s",
+            aborted->winhttp, WSCLOSE_ABORTED_CODE, reporter, close_handshake_side_name(silent));
+        ab_tree = proto_item_add_subtree(ti, ett_wsclose);
+        it = proto_tree_add_string(ab_tree, hf_wsclose_abort, tvb, 0, 0, reporter);
+        proto_item_set_generated(it);
+        add_winhttp_status(ab_tree, tvb, 0, 0, aborted);
+        expert_add_info_format(pinfo, ti, &ei_wsclose_abort,
+                               "TCP %s without a close frame from the %s: the %s's WinHTTP "
+                               "application reports %s (%u)",
+                               conn->end_rst ? "RST" : "FIN", close_handshake_side_name(silent),
+                               reporter, aborted->winhttp, WSCLOSE_ABORTED_CODE);
+        snprintf(label, sizeof(label), "%s for the %s", aborted->winhttp, reporter);
+        info_append(pinfo, label);
+    }
+}
+
 /* Expert items that follow from the frame alone (no connection state). */
 static void
 check_frame(packet_info *pinfo, proto_tree *tree, proto_item *ti, const ws_frame_header_t *hdr)
@@ -165,8 +246,9 @@ check_code(packet_info *pinfo, proto_item *ti, unsigned code, wsclose_class_t cl
  */
 static void
 dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *pinfo,
-                    proto_tree *tree)
+                    proto_tree *tree, ws_walk_t *walk)
 {
+    ws_close_analysis_t an;
     guint captured = tvb_captured_length_remaining(tvb, offset);
     ws_frame_header_t hdr;
     close_payload_t cp;
@@ -184,6 +266,8 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
 
     if (ws_frame_header_parse(tvb_get_ptr(tvb, offset, MIN(captured, WS_HEADER_MAX)),
                               MIN(captured, WS_HEADER_MAX), &hdr) != WS_HEADER_OK) {
+        close_handshake_close(walk, pinfo, false, 0, &an);
+        add_handshake(cl_tree, tvb, pinfo, ti, &an);
         expert_add_info(pinfo, ti, &ei_wsclose_truncated);
         info_append(pinfo, "close status not captured");
         return;
@@ -204,23 +288,30 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
     /* What the payload is follows from its length on the wire, not from what was captured. */
     code_captured = hdr.payload_len < 2 || payload_captured >= 2;
     if (!code_captured) {
+        close_handshake_close(walk, pinfo, false, 0, &an);
+        add_handshake(cl_tree, tvb, pinfo, ti, &an);
         expert_add_info(pinfo, ti, &ei_wsclose_truncated);
         info_append(pinfo, "close status not captured");
         return;
     }
     close_payload_parse(payload, hdr.payload_len < 2 ? (size_t)hdr.payload_len : examine, &cp);
+    /* The status the peer's WinHTTP application reports: the code, or 1005 when empty. */
+    close_handshake_close(walk, pinfo, cp.kind != CLOSE_PAYLOAD_ONE_BYTE,
+                          cp.kind == CLOSE_PAYLOAD_CODE ? cp.code : WSCLOSE_EMPTY_CODE, &an);
 
     switch (cp.kind) {
     case CLOSE_PAYLOAD_EMPTY:
         info = wsclose_winhttp_status(WSCLOSE_EMPTY_CODE);
         proto_item_append_text(ti, ": %s (no status code)", info->winhttp);
         add_winhttp_status(cl_tree, tvb, payload_offset, 0, info);
+        add_handshake(cl_tree, tvb, pinfo, ti, &an);
         info_append(pinfo, info->winhttp);
         expert_add_info_format(pinfo, ti, &ei_wsclose_close, "Close without status code: %s",
                                info->winhttp);
         return;
     case CLOSE_PAYLOAD_ONE_BYTE:
         proto_item_append_text(ti, ": [Malformed: 1-byte payload]");
+        add_handshake(cl_tree, tvb, pinfo, ti, &an);
         expert_add_info(pinfo, ti, &ei_wsclose_one_byte);
         info_append(pinfo, "Malformed close payload");
         return;
@@ -240,6 +331,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
         info_append_code(pinfo, cp.code, cls);
     }
     add_range(pinfo, cl_tree, tvb, payload_offset, cp.code, cls);
+    add_handshake(cl_tree, tvb, pinfo, ti, &an);
     check_code(pinfo, ti, cp.code, cls);
     if (!cp.reason_utf8)
         expert_add_info(pinfo, ti, &ei_wsclose_reason_utf8);
@@ -249,10 +341,33 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
                                cp.code);
 }
 
+/* A data frame: flagged when its sender had already sent its close frame. */
+static void
+check_data_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *pinfo,
+                 proto_tree *tree, ws_walk_t *walk)
+{
+    guint32 close_frame = close_handshake_data(walk, pinfo);
+    ws_side_t from;
+
+    if (!close_frame)
+        return;
+    from = close_handshake_side(walk->conn, pinfo);
+    /* One item per packet and side is enough to point at the problem. */
+    if (walk->data_after_close[from]++)
+        return;
+    proto_tree_add_expert_format(tree, pinfo, &ei_wsclose_data_after_close, tvb, offset,
+                                 MIN((guint)tvb_captured_length_remaining(tvb, offset), frame_len),
+                                 "Data frame from the %s after its close frame (frame %u)",
+                                 close_handshake_side_name(from), close_frame);
+}
+
 void
 wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_desegment)
 {
     gint64 offset = 0;
+    ws_walk_t walk;
+
+    memset(&walk, 0, sizeof(walk));
 
     if (!proto_is_protocol_enabled(wsclose_protocol))
         return;
@@ -270,8 +385,12 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
         /* The built-in dissector stops here too: it asks for more data, or gives up. */
         if (frame_len < 2 || (could_desegment && captured < frame_len))
             break;
+        if (!walk.conn)
+            walk.conn = close_handshake_connection(pinfo, (header[1] & 0x80) != 0);
         if ((header[0] & 0x0f) == WS_OPCODE_CLOSE)
-            dissect_close_frame(tvb, (gint)offset, frame_len, pinfo, tree);
+            dissect_close_frame(tvb, (gint)offset, frame_len, pinfo, tree, &walk);
+        else if ((header[0] & 0x0f) < WS_OPCODE_CLOSE)
+            check_data_frame(tvb, (gint)offset, frame_len, pinfo, tree, &walk);
         offset += frame_len;
         if (offset > G_MAXINT)
             break;
@@ -306,6 +425,28 @@ proto_register_wsclose(void)
           "Where the close code stands: WinHTTP enum value, IANA-registered, reserved, "
           "registered for libraries/frameworks, private use or invalid",
           HFILL}},
+        {&hf_wsclose_from,
+         {"From", "wsclose.from", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Endpoint that sent this close frame: client or server", HFILL}},
+        {&hf_wsclose_initiator,
+         {"Initiator", "wsclose.initiator", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Endpoint that started this connection's closing handshake", HFILL}},
+        {&hf_wsclose_reply_in,
+         {"Reply in", "wsclose.reply_in", FT_FRAMENUM, BASE_NONE,
+          FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0,
+          "Frame in which the peer answered this close frame", HFILL}},
+        {&hf_wsclose_request_in,
+         {"Request in", "wsclose.request_in", FT_FRAMENUM, BASE_NONE,
+          FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0,
+          "Frame of the initiating close frame that this one answers", HFILL}},
+        {&hf_wsclose_time,
+         {"Time since request", "wsclose.time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+          "Time from the initiating close frame to this reply", HFILL}},
+        {&hf_wsclose_abort,
+         {"Aborted for", "wsclose.abort", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Endpoint whose WinHTTP application reports WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS: "
+          "the TCP connection ended without a close frame from its peer",
+          HFILL}},
     };
 
     static gint *ett[] = {
@@ -339,6 +480,18 @@ proto_register_wsclose(void)
         {&ei_wsclose_truncated,
          {"wsclose.truncated", PI_UNDECODED, PI_WARN,
           "Close frame cut short by the capture: status code not captured", EXPFILL}},
+        {&ei_wsclose_status_differs,
+         {"wsclose.status_differs", PI_SEQUENCE, PI_NOTE,
+          "Reply close status differs from the initiator's", EXPFILL}},
+        {&ei_wsclose_data_after_close,
+         {"wsclose.data_after_close", PI_SEQUENCE, PI_WARN,
+          "Data frame sent after the sender's close frame", EXPFILL}},
+        {&ei_wsclose_duplicate,
+         {"wsclose.duplicate_close", PI_SEQUENCE, PI_WARN, "Second close frame from one side",
+          EXPFILL}},
+        {&ei_wsclose_abort,
+         {"wsclose.abort_without_close", PI_SEQUENCE, PI_WARN,
+          "TCP connection ended without a close frame from one side", EXPFILL}},
     };
 
     expert_module_t *expert_wsclose;
@@ -350,6 +503,7 @@ proto_register_wsclose(void)
     expert_wsclose = expert_register_protocol(proto_wsclose);
     expert_register_field_array(expert_wsclose, ei, array_length(ei));
     wsclose_hook_register(proto_wsclose);
+    close_handshake_register(proto_wsclose);
 }
 
 void

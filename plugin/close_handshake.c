@@ -1,0 +1,213 @@
+/* close_handshake.c
+ * Per-connection closing handshake analysis.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <string.h>
+
+#include <epan/conversation.h>
+#include <epan/epan_dissect.h>
+#include <epan/dissectors/packet-tcp.h>
+#include <epan/packet.h>
+#include <epan/tap.h>
+
+#include "close_handshake.h"
+#include "ws_compat.h"
+
+static int proto_wsclose = -1;
+
+/* FIN/RST frames that ended a connection before a side closed, by frame number. */
+static wmem_map_t *abort_frames;
+
+/* The tcp tap only runs once a WebSocket connection exists: captures without WebSocket
+ * never pay for it. */
+static bool fin_watch_active;
+static int fin_watch_tapdata;
+
+static void close_handshake_watch_fin(void);
+
+ws_connection_t *
+close_handshake_connection(packet_info *pinfo, bool sender_masked)
+{
+    conversation_t *conv = find_or_create_conversation(pinfo);
+    ws_connection_t *conn = (ws_connection_t *)conversation_get_proto_data(conv, proto_wsclose);
+
+    if (conn)
+        return conn;
+    conn = wmem_new0(wmem_file_scope(), ws_connection_t);
+    /* RFC 6455 5.1: clients mask every frame, servers none. */
+    if (sender_masked) {
+        copy_address_wmem(wmem_file_scope(), &conn->server_addr, &pinfo->dst);
+        conn->server_port = pinfo->destport;
+    } else {
+        copy_address_wmem(wmem_file_scope(), &conn->server_addr, &pinfo->src);
+        conn->server_port = pinfo->srcport;
+    }
+    conversation_add_proto_data(conv, proto_wsclose, conn);
+    close_handshake_watch_fin();
+    return conn;
+}
+
+ws_side_t
+close_handshake_side(const ws_connection_t *conn, const packet_info *pinfo)
+{
+    return (pinfo->srcport == conn->server_port && addresses_equal(&pinfo->src, &conn->server_addr))
+               ? WS_SIDE_SERVER
+               : WS_SIDE_CLIENT;
+}
+
+const char *
+close_handshake_side_name(ws_side_t side)
+{
+    return side == WS_SIDE_SERVER ? "server" : "client";
+}
+
+/* Whether this side's first close frame is in an earlier frame. */
+static bool
+closed_before(const ws_endpoint_t *ep, guint32 frame)
+{
+    return ep->close_frame != 0 && ep->close_frame < frame;
+}
+
+void
+close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_known, guint16 status,
+                      ws_close_analysis_t *out)
+{
+    ws_connection_t *conn = walk->conn;
+    ws_side_t from = close_handshake_side(conn, pinfo);
+    ws_endpoint_t *me = &conn->side[from], *peer = &conn->side[WS_PEER(from)];
+    unsigned nth = walk->closes[from]++;
+
+    memset(out, 0, sizeof(*out));
+    out->from = from;
+    /* Only the first pass writes state; later passes derive the same answers from it. */
+    if (!PINFO_FD_VISITED(pinfo) && me->close_frame == 0) {
+        me->close_frame = pinfo->num;
+        me->close_time = pinfo->abs_ts;
+        me->close_status = status;
+        me->close_status_known = status_known;
+    }
+    if (me->close_frame != pinfo->num || nth > 0) {
+        out->duplicate_of = me->close_frame;
+        out->initiator = (peer->close_frame != 0 && peer->close_frame < me->close_frame)
+                             ? WS_PEER(from)
+                             : from;
+        return;
+    }
+    if (closed_before(peer, pinfo->num)) {
+        out->initiator = WS_PEER(from);
+        out->request_in = peer->close_frame;
+        nstime_delta(&out->reply_time, &me->close_time, &peer->close_time);
+        out->status_differs = me->close_status_known && peer->close_status_known &&
+                              me->close_status != peer->close_status;
+        out->request_status = peer->close_status;
+    } else {
+        out->initiator = from;
+        out->reply_in = peer->close_frame; /* 0 until the reply has been seen */
+    }
+}
+
+guint32
+close_handshake_data(ws_walk_t *walk, packet_info *pinfo)
+{
+    ws_side_t from = close_handshake_side(walk->conn, pinfo);
+    const ws_endpoint_t *me = &walk->conn->side[from];
+
+    if (closed_before(me, pinfo->num) || (me->close_frame == pinfo->num && walk->closes[from]))
+        return me->close_frame;
+    return 0;
+}
+
+bool
+close_handshake_side_aborted(const ws_connection_t *conn, ws_side_t side)
+{
+    const ws_endpoint_t *ep = &conn->side[side];
+
+    return conn->end_frame != 0 && (ep->close_frame == 0 || ep->close_frame > conn->end_frame);
+}
+
+/*
+ * Runs after each TCP packet is dissected, once a WebSocket connection exists.  The first
+ * FIN or RST of a WebSocket connection is its end; it is recorded in whichever pass sees it
+ * first (tshark -2 runs taps in its second pass only), and shown right away when a tree is
+ * being built, since the postdissector of this frame has already run.
+ */
+static tap_packet_status
+fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, const void *data,
+                 tap_flags_t flags _U_)
+{
+    const struct tcpheader *tcph = (const struct tcpheader *)data;
+    conversation_t *conv;
+    ws_connection_t *conn;
+
+    if (!(tcph->th_flags & (TH_FIN | TH_RST)))
+        return TAP_PACKET_DONT_REDRAW;
+    conv = find_conversation_pinfo(pinfo, 0);
+    conn = conv ? (ws_connection_t *)conversation_get_proto_data(conv, proto_wsclose) : NULL;
+    if (!conn || conn->end_frame != 0)
+        return TAP_PACKET_DONT_REDRAW;
+    conn->end_frame = pinfo->num;
+    conn->end_rst = (tcph->th_flags & TH_RST) != 0;
+    if (close_handshake_side_aborted(conn, WS_SIDE_CLIENT) ||
+        close_handshake_side_aborted(conn, WS_SIDE_SERVER)) {
+        wmem_map_insert(abort_frames, GUINT_TO_POINTER(pinfo->num), conn);
+        wsclose_show_abort(edt->tree, edt->tvb, pinfo, conn);
+    }
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+static void
+close_handshake_watch_fin(void)
+{
+    GString *error;
+
+    if (fin_watch_active)
+        return;
+    error = register_tap_listener("tcp", &fin_watch_tapdata, NULL, TL_REQUIRES_NOTHING, NULL,
+                                  fin_watch_packet, NULL, NULL);
+    if (error) {
+        g_string_free(error, TRUE);
+        return;
+    }
+    fin_watch_active = true;
+}
+
+/* Later passes: the abort items of frames the tap recorded in an earlier pass. */
+static int
+dissect_wsclose_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    ws_connection_t *conn;
+
+    if (!abort_frames || wmem_map_size(abort_frames) == 0)
+        return 0;
+    conn = (ws_connection_t *)wmem_map_lookup(abort_frames, GUINT_TO_POINTER(pinfo->num));
+    if (!conn)
+        return 0;
+    wsclose_show_abort(tree, tvb, pinfo, conn);
+    return 0;
+}
+
+static void
+close_handshake_init(void)
+{
+    abort_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+}
+
+static void
+close_handshake_cleanup(void)
+{
+    abort_frames = NULL;
+    if (fin_watch_active) {
+        remove_tap_listener(&fin_watch_tapdata);
+        fin_watch_active = false;
+    }
+}
+
+void
+close_handshake_register(int proto)
+{
+    proto_wsclose = proto;
+    register_postdissector(create_dissector_handle(dissect_wsclose_ends, proto));
+    register_init_routine(close_handshake_init);
+    register_cleanup_routine(close_handshake_cleanup);
+}

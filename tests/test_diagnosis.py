@@ -1,0 +1,165 @@
+"""Close diagnosis: handshake fields and expert items per frame, in one pass and with -2.
+
+Expectations come from what the generator put on the wire (captures/gen/manifest.json) and
+from RFC 6455's closing handshake; FIN/RST frames are found with tshark's own tcp fields."""
+
+import unittest
+
+from expected import WINHTTP, close_frames, manifest
+from wsharness import PluginTestCase
+
+ABORTED = WINHTTP[1006][0]
+FIELDS = ["frame.number", "wsclose.from", "wsclose.initiator", "wsclose.request_in",
+          "wsclose.reply_in", "wsclose.time", "wsclose.abort", "wsclose.winhttp",
+          "_ws.expert.message"]
+
+
+class Handshake(PluginTestCase):
+    def analysis(self, capture, two_pass):
+        extra = ["-2"] if two_pass else []
+        rows = self.ts.fields(capture, FIELDS, "-Y",
+                              "wsclose || wsclose.data_after_close", *extra)
+        return {int(r[0]): dict(zip(FIELDS[1:], r[1:])) for r in rows}
+
+    def passes(self):
+        return (False, True)
+
+    def check_pair(self, capture, initiator_frame, reply_frame, initiator):
+        for two_pass in self.passes():
+            with self.subTest(capture=capture, two_pass=two_pass):
+                a = self.analysis(capture, two_pass)
+                first, reply = a[initiator_frame], a[reply_frame]
+                other = "server" if initiator == "client" else "client"
+                self.assertEqual(first["wsclose.from"], initiator)
+                self.assertEqual(reply["wsclose.from"], other)
+                self.assertEqual(first["wsclose.initiator"], initiator)
+                self.assertEqual(reply["wsclose.initiator"], initiator)
+                self.assertEqual(reply["wsclose.request_in"], str(initiator_frame))
+                self.assertEqual(first["wsclose.request_in"], "")
+                # A forward link only once the reply has been seen: never in one pass.
+                self.assertEqual(first["wsclose.reply_in"], str(reply_frame) if two_pass else "")
+                self.assertEqual(reply["wsclose.reply_in"], "")
+        return a
+
+    def frames(self, capture):
+        return [cf["frame"] for cf in close_frames(capture)]
+
+    def test_client_initiated(self):
+        f = self.frames("diag-client-close.pcapng")
+        self.check_pair("diag-client-close.pcapng", f[0], f[1], "client")
+
+    def test_server_initiated(self):
+        f = self.frames("diag-server-close.pcapng")
+        self.check_pair("diag-server-close.pcapng", f[0], f[1], "server")
+
+    def test_simultaneous_close(self):
+        # Both closes cross on the wire: the first one seen starts the handshake.
+        f = self.frames("diag-simultaneous.pcapng")
+        self.check_pair("diag-simultaneous.pcapng", f[0], f[1], "client")
+
+    def test_reply_time(self):
+        for capture, seconds in (("diag-client-close.pcapng", 0.002),
+                                 ("diag-delayed-echo.pcapng", 30.002)):
+            f = self.frames(capture)
+            a = self.check_pair(capture, f[0], f[1], "client")
+            self.assertAlmostEqual(float(a[f[1]]["wsclose.time"]), seconds, places=6)
+
+    def test_echo_mismatch_is_a_note(self):
+        cap = "diag-mismatch.pcapng"
+        f = close_frames(cap)
+        self.assertNotEqual(f[0]["code"], f[1]["code"])
+        for two_pass in self.passes():
+            a = self.analysis(cap, two_pass)
+            self.assertIn("differs from the initiating close's %d" % f[0]["code"],
+                          a[f[1]["frame"]]["_ws.expert.message"])
+            self.assertNotIn("differs", a[f[0]["frame"]]["_ws.expert.message"])
+        out = self.ts.out("-r", self.ts.capture(cap), "-Y", "wsclose.status_differs", "-V")
+        self.assertIn("(Note/Sequence)", out)
+
+    def test_matching_echo_has_no_note(self):
+        out = self.ts.out("-r", self.ts.capture("diag-client-close.pcapng"), "-Y",
+                          "wsclose.status_differs")
+        self.assertEqual(out, "")
+
+    def test_data_after_close(self):
+        cap = "diag-data-after-close.pcapng"
+        conn = manifest()[cap]["connections"][0]
+        data = [f["frame"] for f in conn["other_frames"] if f["direction"] == "client"]
+        close = [f["frame"] for f in conn["close_frames"] if f["direction"] == "client"][0]
+        self.assertTrue(all(d > close for d in data))
+        for two_pass in self.passes():
+            out = self.ts.fields(cap, ["frame.number"], "-Y", "wsclose.data_after_close",
+                                 *(["-2"] if two_pass else []))
+            self.assertEqual([int(r[0]) for r in out], data)
+        out = self.ts.out("-r", self.ts.capture(cap), "-V", "-Y", "wsclose.data_after_close")
+        self.assertIn("(Warning/Sequence): Data frame from the client after its close frame "
+                      "(frame %d)" % close, out)
+
+    def test_duplicate_close(self):
+        cap = "diag-duplicate.pcapng"
+        client = [cf["frame"] for cf in close_frames(cap) if cf["direction"] == "client"]
+        self.assertEqual(len(client), 2)
+        for two_pass in self.passes():
+            out = self.ts.fields(cap, ["frame.number"], "-Y", "wsclose.duplicate_close",
+                                 *(["-2"] if two_pass else []))
+            self.assertEqual([int(r[0]) for r in out], [client[1]])
+            # The server's reply answers the first close, not the duplicate.
+            server = [cf for cf in close_frames(cap) if cf["direction"] == "server"][0]
+            a = self.analysis(cap, two_pass)
+            self.assertEqual(a[server["frame"]]["wsclose.request_in"], str(client[0]))
+
+
+class Aborts(PluginTestCase):
+    def first_end(self, capture):
+        """First FIN or RST of the capture, by tshark's own TCP fields."""
+        rows = self.ts.fields(capture, ["frame.number"], "-Y",
+                              "tcp.flags.fin == 1 || tcp.flags.reset == 1")
+        return int(rows[0][0])
+
+    def aborts(self, capture, two_pass):
+        rows = self.ts.fields(capture, ["frame.number", "wsclose.abort", "wsclose.winhttp",
+                                        "_ws.col.Info"],
+                              "-Y", "wsclose.abort", *(["-2"] if two_pass else []))
+        return {int(r[0]): r[1:] for r in rows}
+
+    def check(self, capture, reporters):
+        end = self.first_end(capture)
+        for two_pass in (False, True):
+            with self.subTest(capture=capture, two_pass=two_pass):
+                a = self.aborts(capture, two_pass)
+                self.assertEqual(list(a), [end])
+                who, winhttp, info = a[end]
+                self.assertEqual(sorted(who.split(",")), sorted(reporters))
+                self.assertEqual(set(winhttp.split(",")), {ABORTED})
+                for r in reporters:
+                    self.assertIn("[%s for the %s]" % (ABORTED, r), info)
+
+    def test_fin_without_close(self):
+        self.check("diag-fin-no-close.pcapng", ["client", "server"])
+
+    def test_rst_without_close(self):
+        cap = "diag-rst-no-close.pcapng"
+        self.assertEqual(self.first_end(cap), manifest()[cap]["connections"][0]["rst_frame"])
+        self.check(cap, ["client", "server"])
+        out = self.ts.out("-r", self.ts.capture(cap), "-V", "-Y", "wsclose.abort")
+        self.assertIn("TCP RST without a close frame from the server", out)
+
+    def test_unanswered_close(self):
+        # The client closed; the server never answered before the FIN: only the client's
+        # application is left with 1006.
+        self.check("diag-unanswered.pcapng", ["client"])
+
+    def test_completed_handshakes_are_not_aborts(self):
+        for cap in ("diag-client-close.pcapng", "diag-server-close.pcapng",
+                    "diag-delayed-echo.pcapng", "enum-codes.pcapng"):
+            self.assertEqual(self.aborts(cap, False), {}, cap)
+            self.assertEqual(self.aborts(cap, True), {}, cap)
+
+    def test_no_websocket_no_items(self):
+        out = self.ts.out("-r", self.ts.capture("no-websocket.pcapng"), "-2", "-V")
+        self.assertNotIn("WebSocket Close Status", out)
+        self.assertNotIn("wsclose", out)
+
+
+if __name__ == "__main__":
+    unittest.main()
