@@ -35,6 +35,7 @@ close_handshake_connection(packet_info *pinfo, bool sender_masked)
     if (conn)
         return conn;
     conn = wmem_new0(wmem_file_scope(), ws_connection_t);
+    conn->first_frame = pinfo->num;
     /* RFC 6455 5.1: clients mask every frame, servers none. */
     if (sender_masked) {
         copy_address_wmem(wmem_file_scope(), &conn->server_addr, &pinfo->dst);
@@ -132,20 +133,18 @@ close_handshake_side_aborted(const ws_connection_t *conn, ws_side_t side)
  * first (tshark -2 runs taps in its second pass only), and shown right away when a tree is
  * being built, since the postdissector of this frame has already run.
  */
-static tap_packet_status
-fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, const void *data,
-                 tap_flags_t flags _U_)
+void
+close_handshake_tcp_packet(packet_info *pinfo, epan_dissect_t *edt, const struct tcpheader *tcph)
 {
-    const struct tcpheader *tcph = (const struct tcpheader *)data;
     conversation_t *conv;
     ws_connection_t *conn;
 
-    if (!(tcph->th_flags & (TH_FIN | TH_RST)))
-        return TAP_PACKET_DONT_REDRAW;
+    if (!(tcph->th_flags & (TH_FIN | TH_RST)) || !abort_frames)
+        return;
     conv = find_conversation_pinfo(pinfo, 0);
     conn = conv ? (ws_connection_t *)conversation_get_proto_data(conv, proto_wsclose) : NULL;
     if (!conn || conn->end_frame != 0)
-        return TAP_PACKET_DONT_REDRAW;
+        return;
     conn->end_frame = pinfo->num;
     conn->end_rst = (tcph->th_flags & TH_RST) != 0;
     if (close_handshake_side_aborted(conn, WS_SIDE_CLIENT) ||
@@ -153,6 +152,13 @@ fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, con
         wmem_map_insert(abort_frames, GUINT_TO_POINTER(pinfo->num), conn);
         wsclose_show_abort(edt->tree, edt->tvb, pinfo, conn);
     }
+}
+
+static tap_packet_status
+fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, const void *data,
+                 tap_flags_t flags _U_)
+{
+    close_handshake_tcp_packet(pinfo, edt, (const struct tcpheader *)data);
     return TAP_PACKET_DONT_REDRAW;
 }
 

@@ -30,6 +30,7 @@ typedef struct {
 
 typedef struct {
     ws_endpoint_t side[2];
+    guint32 first_frame;   /* where wsclose first saw this connection */
     address server_addr;
     guint32 server_port;
     guint32 end_frame;     /* first FIN or RST of the TCP connection; 0: none (yet) */
@@ -73,6 +74,12 @@ guint32 close_handshake_data(ws_walk_t *walk, packet_info *pinfo);
 
 /* Sides that had sent no close frame when the connection ended (FIN/RST). */
 bool close_handshake_side_aborted(const ws_connection_t *conn, ws_side_t side);
+
+/* A TCP packet, after dissection (from a tcp tap): its FIN or RST may end a WebSocket
+ * connection.  Idempotent, so every tcp tap listener that needs it may call it. */
+struct tcpheader;
+void close_handshake_tcp_packet(packet_info *pinfo, epan_dissect_t *edt,
+                                const struct tcpheader *tcph);
 
 /* Registration: the FIN/RST watcher (a tcp tap, started with the first WebSocket
  * connection) and the postdissector that shows what it found in later passes. */

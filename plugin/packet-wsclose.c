@@ -6,8 +6,10 @@
  */
 #include <string.h>
 
-#include <epan/packet.h>
 #include <epan/expert.h>
+#include <epan/packet.h>
+#include <epan/prefs.h>
+#include <epan/proto_data.h>
 
 #include "close_handshake.h"
 #include "close_payload.h"
@@ -15,6 +17,7 @@
 #include "winhttp_status.h"
 #include "ws_compat.h"
 #include "ws_frame.h"
+#include "wsclose_stats.h"
 
 void proto_register_wsclose(void);
 void proto_reg_handoff_wsclose(void);
@@ -34,9 +37,13 @@ static int hf_wsclose_reply_in = -1;
 static int hf_wsclose_request_in = -1;
 static int hf_wsclose_time = -1;
 static int hf_wsclose_abort = -1;
+static int hf_wsclose_websocket_h = -1;
+static int hf_wsclose_dotnet = -1;
+static int hf_wsclose_iana = -1;
 
 static gint ett_wsclose = -1;
 static gint ett_wsclose_alias = -1;
+static gint ett_wsclose_names = -1;
 
 static expert_field ei_wsclose_close = EI_INIT;
 static expert_field ei_wsclose_api_only_code = EI_INIT;
@@ -56,6 +63,69 @@ static expert_field ei_wsclose_abort = EI_INIT;
  * than this would only cost time on hostile input.
  */
 #define REASON_EXAMINE_MAX 4096
+
+/* Which API's names the Info column and the subtree title use. */
+enum { NAME_SET_WINHTTP, NAME_SET_WEBSOCKET_H, NAME_SET_DOTNET, NAME_SET_IANA, NAME_SET_NONE };
+
+static const enum_val_t name_set_vals[] = {
+    {"winhttp", "WinHTTP (WINHTTP_WEB_SOCKET_*_CLOSE_STATUS)", NAME_SET_WINHTTP},
+    {"websocket_h", "websocket.h / WinINet (WEB_SOCKET_*_CLOSE_STATUS)", NAME_SET_WEBSOCKET_H},
+    {"dotnet", ".NET (WebSocketCloseStatus)", NAME_SET_DOTNET},
+    {"iana", "IANA registry", NAME_SET_IANA},
+    {"none", "None (the code only)", NAME_SET_NONE},
+    {NULL, NULL, -1},
+};
+
+static gint pref_name_set = NAME_SET_WINHTTP;
+static gboolean pref_chat_items = TRUE;
+
+static const char *
+name_in_set(const wsclose_code_info_t *row)
+{
+    if (!row)
+        return NULL;
+    switch (pref_name_set) {
+    case NAME_SET_WINHTTP:
+        return row->winhttp;
+    case NAME_SET_WEBSOCKET_H:
+        return row->websocket_h;
+    case NAME_SET_DOTNET:
+        return row->dotnet;
+    case NAME_SET_IANA:
+        return row->iana;
+    default:
+        return NULL;
+    }
+}
+
+wsclose_packet_note_t *
+wsclose_packet_note_find(packet_info *pinfo)
+{
+    return (wsclose_packet_note_t *)p_get_proto_data(pinfo->pool, pinfo, proto_wsclose, 0);
+}
+
+wsclose_packet_note_t *
+wsclose_packet_note(packet_info *pinfo)
+{
+    wsclose_packet_note_t *note = wsclose_packet_note_find(pinfo);
+
+    if (!note) {
+        note = wmem_new0(pinfo->pool, wsclose_packet_note_t);
+        p_add_proto_data(pinfo->pool, pinfo, proto_wsclose, 0, note);
+    }
+    return note;
+}
+
+/* Expert items are counted by kind for the statistics tree. */
+static void
+note_expert(packet_info *pinfo, expert_field *ei)
+{
+    wsclose_packet_note_t *note = wsclose_packet_note(pinfo);
+
+    if (!note->experts)
+        note->experts = wmem_list_new(pinfo->pool);
+    wmem_list_append(note->experts, GINT_TO_POINTER(ei->hf));
+}
 
 
 /* wsclose.status shows the WinHTTP name where there is one, and the class otherwise. */
@@ -83,7 +153,7 @@ info_append(packet_info *pinfo, const char *label)
                     (*text && text[strlen(text) - 1] != ' ') ? " " : "", label);
 }
 
-/* Info text for a code outside the WinHTTP enum: the code and where it stands. */
+/* Info text for a code without a name in the chosen set: the code and where it stands. */
 static void
 info_append_code(packet_info *pinfo, unsigned code, wsclose_class_t cls)
 {
@@ -104,6 +174,51 @@ info_append_code(packet_info *pinfo, unsigned code, wsclose_class_t cls)
     info_append(pinfo, label);
 }
 
+/* The Info label and subtree title of a status, in the chosen name set. */
+static void
+label_status(packet_info *pinfo, proto_item *ti, unsigned code, bool empty)
+{
+    const char *name = name_in_set(wsclose_code_info(code));
+    wsclose_class_t cls = wsclose_classify(code);
+
+    if (name) {
+        proto_item_append_text(ti, empty ? ": %s (%u, no status code)" : ": %s (%u)", name,
+                               code);
+        info_append(pinfo, name);
+        return;
+    }
+    if (empty)
+        proto_item_append_text(ti, ": no status code (%u)", code);
+    else if (cls == WSCLOSE_CLASS_WINHTTP)
+        proto_item_append_text(ti, ": %u", code);
+    else
+        proto_item_append_text(ti, ": %u (%s)", code, wsclose_class_label(cls));
+    if (pref_name_set != NAME_SET_NONE)
+        info_append_code(pinfo, code, cls);
+}
+
+/* The same code's name in websocket.h, .NET and the IANA registry, where it has one. */
+static void
+add_name_sets(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
+              const wsclose_code_info_t *row)
+{
+    proto_item *ti;
+
+    if (row->websocket_h) {
+        ti = proto_tree_add_string(tree, hf_wsclose_websocket_h, tvb, offset, len,
+                                   row->websocket_h);
+        proto_item_set_generated(ti);
+    }
+    if (row->dotnet) {
+        ti = proto_tree_add_string(tree, hf_wsclose_dotnet, tvb, offset, len, row->dotnet);
+        proto_item_set_generated(ti);
+    }
+    if (row->iana) {
+        ti = proto_tree_add_string(tree, hf_wsclose_iana, tvb, offset, len, row->iana);
+        proto_item_set_generated(ti);
+    }
+}
+
 static void
 add_winhttp_status(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
                    const wsclose_code_info_t *info)
@@ -113,6 +228,7 @@ add_winhttp_status(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
 
     ti = proto_tree_add_string(tree, hf_wsclose_winhttp, tvb, offset, len, info->winhttp);
     proto_item_set_generated(ti);
+    add_name_sets(proto_item_add_subtree(ti, ett_wsclose_names), tvb, offset, len, info);
     ti = proto_tree_add_string(tree, hf_wsclose_meaning, tvb, offset, len, info->meaning);
     proto_item_set_generated(ti);
     if (info->code == 1007) {
@@ -159,6 +275,7 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
         expert_add_info_format(pinfo, ti, &ei_wsclose_duplicate,
                                "Second close frame from the %s (its first is frame %u)",
                                close_handshake_side_name(an->from), an->duplicate_of);
+        note_expert(pinfo, &ei_wsclose_duplicate);
         return;
     }
     if (an->reply_in) {
@@ -170,12 +287,14 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
         proto_item_set_generated(it);
         it = proto_tree_add_time(tree, hf_wsclose_time, tvb, 0, 0, &an->reply_time);
         proto_item_set_generated(it);
-        if (an->status_differs)
+        if (an->status_differs) {
             expert_add_info_format(pinfo, ti, &ei_wsclose_status_differs,
                                    "The %s answered with a status that differs from the "
                                    "initiating close's %u (frame %u)",
                                    close_handshake_side_name(an->from), an->request_status,
                                    an->request_in);
+            note_expert(pinfo, &ei_wsclose_status_differs);
+        }
     }
 }
 
@@ -188,7 +307,9 @@ wsclose_show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
     proto_tree *ab_tree;
     ws_side_t silent;
     gchar label[96];
+    wsclose_packet_note_t *note = wsclose_packet_note(pinfo);
 
+    note->aborted_connections++;
     for (silent = WS_SIDE_CLIENT; silent <= WS_SIDE_SERVER; silent++) {
         const char *reporter = close_handshake_side_name(WS_PEER(silent));
 
@@ -207,6 +328,7 @@ wsclose_show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
                                "application reports %s (%u)",
                                conn->end_rst ? "RST" : "FIN", close_handshake_side_name(silent),
                                reporter, aborted->winhttp, WSCLOSE_ABORTED_CODE);
+        note_expert(pinfo, &ei_wsclose_abort);
         snprintf(label, sizeof(label), "%s for the %s", aborted->winhttp, reporter);
         info_append(pinfo, label);
     }
@@ -216,28 +338,79 @@ wsclose_show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
 static void
 check_frame(packet_info *pinfo, proto_tree *tree, proto_item *ti, const ws_frame_header_t *hdr)
 {
-    if (hdr->payload_len > WS_CONTROL_PAYLOAD_MAX)
+    if (hdr->payload_len > WS_CONTROL_PAYLOAD_MAX) {
         expert_add_info_format(pinfo, ti, &ei_wsclose_too_long,
                                "Close frame payload is %" PRIu64
                                " bytes; control frames carry at most 125",
                                hdr->payload_len);
-    if (!hdr->fin)
+        note_expert(pinfo, &ei_wsclose_too_long);
+    }
+    if (!hdr->fin) {
         expert_add_info(pinfo, ti, &ei_wsclose_not_final);
+        note_expert(pinfo, &ei_wsclose_not_final);
+    }
     (void)tree;
 }
 
 static void
 check_code(packet_info *pinfo, proto_item *ti, unsigned code, wsclose_class_t cls)
 {
-    if (wsclose_code_is_api_only(code))
+    if (wsclose_code_is_api_only(code)) {
         expert_add_info_format(pinfo, ti, &ei_wsclose_api_only_code,
                                "Close code %u (%s) is for APIs to report and must not be sent "
                                "in a close frame (RFC 6455 7.4.1)",
                                code, wsclose_winhttp_status(code)->winhttp);
-    else if (cls == WSCLOSE_CLASS_RESERVED || cls == WSCLOSE_CLASS_INVALID)
+        note_expert(pinfo, &ei_wsclose_api_only_code);
+    } else if (cls == WSCLOSE_CLASS_RESERVED || cls == WSCLOSE_CLASS_INVALID) {
         expert_add_info_format(pinfo, ti, &ei_wsclose_reserved_code,
                                "Close code %u is %s and must not be sent (RFC 6455 7.4.2)",
                                code, cls == WSCLOSE_CLASS_RESERVED ? "reserved" : "invalid");
+        note_expert(pinfo, &ei_wsclose_reserved_code);
+    }
+}
+
+/* The chat-level item that lists every well-formed close in the Expert Information dialog. */
+static void
+add_chat(packet_info *pinfo, proto_item *ti, const char *fmt, const char *name, unsigned code)
+{
+    if (!pref_chat_items)
+        return;
+    expert_add_info_format(pinfo, ti, &ei_wsclose_close, fmt, name, code);
+    note_expert(pinfo, &ei_wsclose_close);
+}
+
+/* What the statistics tree counts of this close frame. */
+static void
+note_close(packet_info *pinfo, const close_payload_t *cp, const ws_close_analysis_t *an)
+{
+    wsclose_packet_note_t *note = wsclose_packet_note(pinfo);
+    wsclose_close_note_t *cn = wmem_new0(pinfo->pool, wsclose_close_note_t);
+
+    cn->has_code = cp && cp->kind == CLOSE_PAYLOAD_CODE;
+    cn->code = cn->has_code ? cp->code : 0;
+    cn->empty = cp && cp->kind == CLOSE_PAYLOAD_EMPTY;
+    cn->from = an->from;
+    cn->initiator = an->initiator;
+    cn->duplicate = an->duplicate_of != 0;
+    cn->completes_handshake = an->request_in != 0 && !cn->duplicate;
+    if (!note->closes)
+        note->closes = wmem_list_new(pinfo->pool);
+    wmem_list_append(note->closes, cn);
+}
+
+/* A close frame whose status the capture cut off (snaplen). */
+static void
+not_captured(packet_info *pinfo, tvbuff_t *tvb, proto_tree *cl_tree, proto_item *ti,
+             ws_walk_t *walk)
+{
+    ws_close_analysis_t an;
+
+    close_handshake_close(walk, pinfo, false, 0, &an);
+    note_close(pinfo, NULL, &an);
+    add_handshake(cl_tree, tvb, pinfo, ti, &an);
+    expert_add_info(pinfo, ti, &ei_wsclose_truncated);
+    note_expert(pinfo, &ei_wsclose_truncated);
+    info_append(pinfo, "close status not captured");
 }
 
 /*
@@ -259,17 +432,13 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
     int payload_offset;
     const wsclose_code_info_t *info = NULL;
     wsclose_class_t cls = WSCLOSE_CLASS_INVALID;
-    bool code_captured;
 
     ti = proto_tree_add_item(tree, proto_wsclose, tvb, offset, MIN(captured, frame_len), ENC_NA);
     cl_tree = proto_item_add_subtree(ti, ett_wsclose);
 
     if (ws_frame_header_parse(tvb_get_ptr(tvb, offset, MIN(captured, WS_HEADER_MAX)),
                               MIN(captured, WS_HEADER_MAX), &hdr) != WS_HEADER_OK) {
-        close_handshake_close(walk, pinfo, false, 0, &an);
-        add_handshake(cl_tree, tvb, pinfo, ti, &an);
-        expert_add_info(pinfo, ti, &ei_wsclose_truncated);
-        info_append(pinfo, "close status not captured");
+        not_captured(pinfo, tvb, cl_tree, ti, walk);
         return;
     }
     check_frame(pinfo, cl_tree, ti, &hdr);
@@ -286,33 +455,29 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
             ws_unmask(payload, examine, hdr.mask, 0);
     }
     /* What the payload is follows from its length on the wire, not from what was captured. */
-    code_captured = hdr.payload_len < 2 || payload_captured >= 2;
-    if (!code_captured) {
-        close_handshake_close(walk, pinfo, false, 0, &an);
-        add_handshake(cl_tree, tvb, pinfo, ti, &an);
-        expert_add_info(pinfo, ti, &ei_wsclose_truncated);
-        info_append(pinfo, "close status not captured");
+    if (hdr.payload_len >= 2 && payload_captured < 2) {
+        not_captured(pinfo, tvb, cl_tree, ti, walk);
         return;
     }
     close_payload_parse(payload, hdr.payload_len < 2 ? (size_t)hdr.payload_len : examine, &cp);
     /* The status the peer's WinHTTP application reports: the code, or 1005 when empty. */
     close_handshake_close(walk, pinfo, cp.kind != CLOSE_PAYLOAD_ONE_BYTE,
                           cp.kind == CLOSE_PAYLOAD_CODE ? cp.code : WSCLOSE_EMPTY_CODE, &an);
+    note_close(pinfo, &cp, &an);
 
     switch (cp.kind) {
     case CLOSE_PAYLOAD_EMPTY:
         info = wsclose_winhttp_status(WSCLOSE_EMPTY_CODE);
-        proto_item_append_text(ti, ": %s (no status code)", info->winhttp);
+        label_status(pinfo, ti, WSCLOSE_EMPTY_CODE, true);
         add_winhttp_status(cl_tree, tvb, payload_offset, 0, info);
         add_handshake(cl_tree, tvb, pinfo, ti, &an);
-        info_append(pinfo, info->winhttp);
-        expert_add_info_format(pinfo, ti, &ei_wsclose_close, "Close without status code: %s",
-                               info->winhttp);
+        add_chat(pinfo, ti, "Close without status code: %s", info->winhttp, WSCLOSE_EMPTY_CODE);
         return;
     case CLOSE_PAYLOAD_ONE_BYTE:
         proto_item_append_text(ti, ": [Malformed: 1-byte payload]");
         add_handshake(cl_tree, tvb, pinfo, ti, &an);
         expert_add_info(pinfo, ti, &ei_wsclose_one_byte);
+        note_expert(pinfo, &ei_wsclose_one_byte);
         info_append(pinfo, "Malformed close payload");
         return;
     case CLOSE_PAYLOAD_CODE:
@@ -322,23 +487,36 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
     info = wsclose_winhttp_status(cp.code);
     cls = wsclose_classify(cp.code);
     proto_tree_add_uint(cl_tree, hf_wsclose_status, tvb, payload_offset, 2, cp.code);
-    if (info) {
-        proto_item_append_text(ti, ": %s (%u)", info->winhttp, cp.code);
+    label_status(pinfo, ti, cp.code, false);
+    if (info)
         add_winhttp_status(cl_tree, tvb, payload_offset, 2, info);
-        info_append(pinfo, info->winhttp);
-    } else {
-        proto_item_append_text(ti, ": %u (%s)", cp.code, wsclose_class_label(cls));
-        info_append_code(pinfo, cp.code, cls);
-    }
+    else if (wsclose_code_info(cp.code))
+        add_name_sets(cl_tree, tvb, payload_offset, 2, wsclose_code_info(cp.code));
     add_range(pinfo, cl_tree, tvb, payload_offset, cp.code, cls);
     add_handshake(cl_tree, tvb, pinfo, ti, &an);
     check_code(pinfo, ti, cp.code, cls);
-    if (!cp.reason_utf8)
+    if (!cp.reason_utf8) {
         expert_add_info(pinfo, ti, &ei_wsclose_reason_utf8);
+        note_expert(pinfo, &ei_wsclose_reason_utf8);
+    }
     if (info && !wsclose_code_is_api_only(cp.code) && hdr.fin &&
         hdr.payload_len <= WS_CONTROL_PAYLOAD_MAX)
-        expert_add_info_format(pinfo, ti, &ei_wsclose_close, "Close: %s (%u)", info->winhttp,
-                               cp.code);
+        add_chat(pinfo, ti, "Close: %s (%u)", info->winhttp, cp.code);
+}
+
+/* A connection counts as new in the frame where wsclose first saw it, in every pass. */
+static void
+note_connection(packet_info *pinfo, const ws_connection_t *conn)
+{
+    wsclose_packet_note_t *note;
+
+    if (conn->first_frame != pinfo->num)
+        return;
+    note = wsclose_packet_note(pinfo);
+    if (note->counted_connection == conn)
+        return;
+    note->counted_connection = conn;
+    note->new_connections++;
 }
 
 /* A data frame: flagged when its sender had already sent its close frame. */
@@ -359,6 +537,7 @@ check_data_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *pinf
                                  MIN((guint)tvb_captured_length_remaining(tvb, offset), frame_len),
                                  "Data frame from the %s after its close frame (frame %u)",
                                  close_handshake_side_name(from), close_frame);
+    note_expert(pinfo, &ei_wsclose_data_after_close);
 }
 
 void
@@ -385,8 +564,10 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
         /* The built-in dissector stops here too: it asks for more data, or gives up. */
         if (frame_len < 2 || (could_desegment && captured < frame_len))
             break;
-        if (!walk.conn)
+        if (!walk.conn) {
             walk.conn = close_handshake_connection(pinfo, (header[1] & 0x80) != 0);
+            note_connection(pinfo, walk.conn);
+        }
         if ((header[0] & 0x0f) == WS_OPCODE_CLOSE)
             dissect_close_frame(tvb, (gint)offset, frame_len, pinfo, tree, &walk);
         else if ((header[0] & 0x0f) < WS_OPCODE_CLOSE)
@@ -425,6 +606,17 @@ proto_register_wsclose(void)
           "Where the close code stands: WinHTTP enum value, IANA-registered, reserved, "
           "registered for libraries/frameworks, private use or invalid",
           HFILL}},
+        {&hf_wsclose_websocket_h,
+         {"websocket.h name", "wsclose.websocket_h", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Name of the code in websocket.h (WEB_SOCKET_*_CLOSE_STATUS; WinINet's "
+          "HTTP_WEB_SOCKET_* has the same values)",
+          HFILL}},
+        {&hf_wsclose_dotnet,
+         {".NET name", "wsclose.dotnet", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Name of the code in .NET's System.Net.WebSockets.WebSocketCloseStatus", HFILL}},
+        {&hf_wsclose_iana,
+         {"IANA name", "wsclose.iana", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Name of the code in the IANA WebSocket Close Code Number Registry", HFILL}},
         {&hf_wsclose_from,
          {"From", "wsclose.from", FT_STRING, BASE_NONE, NULL, 0x0,
           "Endpoint that sent this close frame: client or server", HFILL}},
@@ -452,6 +644,7 @@ proto_register_wsclose(void)
     static gint *ett[] = {
         &ett_wsclose,
         &ett_wsclose_alias,
+        &ett_wsclose_names,
     };
 
     static ei_register_info ei[] = {
@@ -495,6 +688,7 @@ proto_register_wsclose(void)
     };
 
     expert_module_t *expert_wsclose;
+    module_t *wsclose_module;
 
     proto_wsclose = proto_register_protocol("WebSocket Close Status (WinHTTP)", "WSCLOSE",
                                             "wsclose");
@@ -502,6 +696,17 @@ proto_register_wsclose(void)
     proto_register_subtree_array(ett, array_length(ett));
     expert_wsclose = expert_register_protocol(proto_wsclose);
     expert_register_field_array(expert_wsclose, ei, array_length(ei));
+    wsclose_module = prefs_register_protocol(proto_wsclose, NULL);
+    prefs_register_enum_preference(wsclose_module, "name_set", "Names in Info column and title",
+                                   "Which API's names of close codes the Info column and the "
+                                   "subtree title show",
+                                   &pref_name_set, name_set_vals, FALSE);
+    prefs_register_bool_preference(wsclose_module, "chat_items", "Expert item for every close",
+                                   "Add a chat-level expert item naming the WinHTTP status of "
+                                   "every well-formed close frame, so that the Expert "
+                                   "Information dialog lists all closes",
+                                   &pref_chat_items);
+
     wsclose_hook_register(proto_wsclose);
     close_handshake_register(proto_wsclose);
 }
@@ -511,4 +716,5 @@ proto_reg_handoff_wsclose(void)
 {
     wsclose_protocol = find_protocol_by_id(proto_wsclose);
     wsclose_hook_websocket();
+    wsclose_stats_register();
 }

@@ -178,12 +178,17 @@ class RealCapturesPluginTest(wsharness.PluginTestCase, _Checks):
         ts = self.ts
         close_frames = {r[0] for r in ts.fields(capture, ["frame.number"],
                                                 "-Y", "websocket.opcode == 8", *extra)}
-        labelled = {r[0] for r in ts.fields(capture, ["frame.number"], "-Y", "wsclose", *extra)}
+        # Frames that end a connection without a close frame carry wsclose.abort instead.
+        labelled = {r[0] for r in ts.fields(capture, ["frame.number"], "-Y",
+                                            "wsclose && !wsclose.abort", *extra)}
+        aborted_streams = {int(r[0]) for r in ts.fields(capture, ["tcp.stream"], "-Y",
+                                                         "wsclose.abort", *extra)}
         self.assertTrue(close_frames, "%s: no close frames dissected" % capture)
         self.assertEqual(sorted(labelled, key=int), sorted(close_frames, key=int),
                          "%s: wsclose-labelled frames != websocket close frames" % capture)
 
-        rows = ts.fields(capture, PLUGIN_FIELDS, "-Y", "websocket.opcode == 8 || wsclose", *extra)
+        rows = ts.fields(capture, PLUGIN_FIELDS, "-Y",
+                         "websocket.opcode == 8 || (wsclose && !wsclose.abort)", *extra)
         by_stream = {}
         for frame, stream, sport, opcodes, status, winhttp, alias, info in rows:
             n_close = split(opcodes).count("8")
@@ -202,7 +207,10 @@ class RealCapturesPluginTest(wsharness.PluginTestCase, _Checks):
             if conn.get("aborted"):
                 self.assertEqual(want, [], where)
                 self.assertEqual(got, [], "%s: aborted, yet close frames: %r" % (where, got))
+                # Killed peers leave a FIN or RST without close frames: wsclose says so.
+                self.assertIn(stream, aborted_streams, "%s: no wsclose.abort" % where)
                 continue
+            self.assertNotIn(stream, aborted_streams, "%s: closed, yet wsclose.abort" % where)
             self.assertEqual(len(got), len(want), "%s: close frames %r" % (where, got))
             for row, exp in zip(got, want):
                 at = "%s frame %s (%s %s)" % (where, row["frame"], exp["by"], exp["kind"])

@@ -1,0 +1,155 @@
+/* wsclose_stats.c
+ * The "wsclose" statistics tree: tshark -z wsclose,tree, and Statistics in the GUI.
+ *
+ * It listens on the tcp tap rather than a tap of its own, because the end of a connection
+ * (a FIN or RST segment) carries no WebSocket bytes; each TCP packet's note from the
+ * dissector says what it carried.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <stdio.h>
+
+#include <epan/dissectors/packet-tcp.h>
+#include <epan/packet.h>
+#include <epan/stats_tree.h>
+
+#include "close_handshake.h"
+#include "winhttp_status.h"
+#include "wsclose_stats.h"
+#include "ws_compat.h"
+
+static int st_node_closes = -1;
+static int st_node_status = -1;
+static int st_node_range = -1;
+static int st_node_sender = -1;
+static int st_node_initiator = -1;
+static int st_node_connections = -1;
+static int st_node_experts = -1;
+
+static const char st_str_closes[] = "Close frames";
+static const char st_str_status[] = "By WinHTTP status";
+static const char st_str_range[] = "By range";
+static const char st_str_sender[] = "By sender";
+static const char st_str_initiator[] = "Closing handshakes by initiator";
+static const char st_str_connections[] = "WebSocket connections";
+static const char st_str_clean[] = "Closed cleanly (both close frames)";
+static const char st_str_aborted[] = "Aborted (WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS)";
+static const char st_str_open[] = "Not closed in the capture";
+static const char st_str_experts[] = "Expert items";
+
+/* Connection counts of each open tree (a GUI may show several), to derive "not closed". */
+typedef struct {
+    gint connections;
+    gint clean;
+    gint aborted;
+} conn_counts_t;
+
+static GHashTable *counts_by_tree;
+
+static void
+stats_init(stats_tree *st)
+{
+    st_node_closes = stats_tree_create_node(st, st_str_closes, 0, STAT_DT_INT, TRUE);
+    st_node_status = stats_tree_create_node(st, st_str_status, st_node_closes, STAT_DT_INT, TRUE);
+    st_node_range = stats_tree_create_node(st, st_str_range, st_node_closes, STAT_DT_INT, TRUE);
+    st_node_sender = stats_tree_create_node(st, st_str_sender, st_node_closes, STAT_DT_INT, TRUE);
+    st_node_initiator = stats_tree_create_node(st, st_str_initiator, 0, STAT_DT_INT, TRUE);
+    st_node_connections = stats_tree_create_node(st, st_str_connections, 0, STAT_DT_INT, TRUE);
+    stats_tree_create_node(st, st_str_clean, st_node_connections, STAT_DT_INT, FALSE);
+    stats_tree_create_node(st, st_str_aborted, st_node_connections, STAT_DT_INT, FALSE);
+    stats_tree_create_node(st, st_str_open, st_node_connections, STAT_DT_INT, FALSE);
+    st_node_experts = stats_tree_create_node(st, st_str_experts, 0, STAT_DT_INT, TRUE);
+    if (!counts_by_tree)
+        counts_by_tree = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    g_hash_table_insert(counts_by_tree, st, g_new0(conn_counts_t, 1));
+}
+
+static void
+stats_cleanup(stats_tree *st)
+{
+    if (counts_by_tree)
+        g_hash_table_remove(counts_by_tree, st);
+}
+
+static void
+count_close(stats_tree *st, const wsclose_close_note_t *note, int *clean)
+{
+    const wsclose_code_info_t *info;
+    gchar label[96];
+
+    tick_stat_node(st, st_str_closes, 0, TRUE);
+    if (note->empty) {
+        info = wsclose_winhttp_status(WSCLOSE_EMPTY_CODE);
+        snprintf(label, sizeof(label), "%s (no status code)", info->winhttp);
+    } else if (note->has_code && (info = wsclose_winhttp_status(note->code)) != NULL) {
+        snprintf(label, sizeof(label), "%s (%u)", info->winhttp, note->code);
+    } else if (note->has_code) {
+        snprintf(label, sizeof(label), "Not in WinHTTP: %u", note->code);
+    } else {
+        snprintf(label, sizeof(label), "No readable status");
+    }
+    /* Group nodes count too, so each shows the total of its children. */
+    tick_stat_node(st, st_str_status, st_node_closes, TRUE);
+    tick_stat_node(st, label, st_node_status, FALSE);
+    if (note->has_code) {
+        tick_stat_node(st, st_str_range, st_node_closes, TRUE);
+        tick_stat_node(st, wsclose_class_label(wsclose_classify(note->code)), st_node_range,
+                       FALSE);
+    }
+    tick_stat_node(st, st_str_sender, st_node_closes, TRUE);
+    tick_stat_node(st, close_handshake_side_name(note->from), st_node_sender, FALSE);
+    if (!note->duplicate && note->from == note->initiator) {
+        tick_stat_node(st, st_str_initiator, 0, TRUE);
+        tick_stat_node(st, close_handshake_side_name(note->initiator), st_node_initiator, FALSE);
+    }
+    if (note->completes_handshake)
+        (*clean)++;
+}
+
+static tap_packet_status
+stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt, const void *data,
+             tap_flags_t flags _U_)
+{
+    wsclose_packet_note_t *note;
+    wmem_list_frame_t *it;
+    int clean = 0;
+    conn_counts_t *counts;
+
+    /* A FIN or RST may end a WebSocket connection: let the analysis see it first. */
+    close_handshake_tcp_packet(pinfo, edt, (const struct tcpheader *)data);
+    note = wsclose_packet_note_find(pinfo);
+    if (!note)
+        return TAP_PACKET_DONT_REDRAW;
+
+    if (note->closes) {
+        for (it = wmem_list_head(note->closes); it; it = wmem_list_frame_next(it))
+            count_close(st, (const wsclose_close_note_t *)wmem_list_frame_data(it), &clean);
+    }
+    if (note->experts) {
+        for (it = wmem_list_head(note->experts); it; it = wmem_list_frame_next(it)) {
+            tick_stat_node(st, st_str_experts, 0, TRUE);
+            tick_stat_node(st,
+                           proto_registrar_get_abbrev(GPOINTER_TO_INT(wmem_list_frame_data(it))),
+                           st_node_experts, FALSE);
+        }
+    }
+    counts = (conn_counts_t *)g_hash_table_lookup(counts_by_tree, st);
+    if (!counts)
+        return TAP_PACKET_REDRAW;
+    counts->connections += (gint)note->new_connections;
+    counts->clean += clean;
+    counts->aborted += (gint)note->aborted_connections;
+    set_stat_node(st, st_str_connections, 0, TRUE, counts->connections);
+    set_stat_node(st, st_str_clean, st_node_connections, FALSE, counts->clean);
+    set_stat_node(st, st_str_aborted, st_node_connections, FALSE, counts->aborted);
+    set_stat_node(st, st_str_open, st_node_connections, FALSE,
+                  counts->connections - counts->clean - counts->aborted);
+    return TAP_PACKET_REDRAW;
+}
+
+void
+wsclose_stats_register(void)
+{
+    stats_tree_register_plugin("tcp", "wsclose", "WebSocket Close Status (WinHTTP)", 0,
+                               stats_packet, stats_init, stats_cleanup);
+}
