@@ -1,0 +1,214 @@
+"""Statistics tree, name sets and preferences.
+
+Stats counts are compared with counts computed independently: -Y filters on the same
+fields, and the generator's manifest. Name sets are checked against a table written down
+here from shared/winhttp-close-status.md."""
+
+import os
+import re
+import unittest
+
+from expected import WINHTTP, close_frames, manifest
+from wsharness import REPO, PluginTestCase
+
+# code -> (websocket.h, .NET, IANA); None where the set has no name.
+NAME_SETS = {
+    1000: ("WEB_SOCKET_SUCCESS_CLOSE_STATUS", "NormalClosure", "Normal Closure"),
+    1001: ("WEB_SOCKET_ENDPOINT_UNAVAILABLE_CLOSE_STATUS", "EndpointUnavailable", "Going Away"),
+    1002: ("WEB_SOCKET_PROTOCOL_ERROR_CLOSE_STATUS", "ProtocolError", "Protocol error"),
+    1003: ("WEB_SOCKET_INVALID_DATA_TYPE_CLOSE_STATUS", "InvalidMessageType", "Unsupported Data"),
+    1004: (None, None, "Reserved"),
+    1005: ("WEB_SOCKET_EMPTY_CLOSE_STATUS", "Empty", "No Status Rcvd"),
+    1006: ("WEB_SOCKET_ABORTED_CLOSE_STATUS", None, "Abnormal Closure"),
+    1007: ("WEB_SOCKET_INVALID_PAYLOAD_CLOSE_STATUS", "InvalidPayloadData",
+           "Invalid frame payload data"),
+    1008: ("WEB_SOCKET_POLICY_VIOLATION_CLOSE_STATUS", "PolicyViolation", "Policy Violation"),
+    1009: ("WEB_SOCKET_MESSAGE_TOO_BIG_CLOSE_STATUS", "MessageTooBig", "Message Too Big"),
+    1010: ("WEB_SOCKET_UNSUPPORTED_EXTENSIONS_CLOSE_STATUS", "MandatoryExtension",
+           "Mandatory Ext."),
+    1011: ("WEB_SOCKET_SERVER_ERROR_CLOSE_STATUS", "InternalServerError", "Internal Error"),
+    1012: (None, None, "Service Restart"),
+    1013: (None, None, "Try Again Later"),
+    1014: (None, None, "Bad Gateway"),
+    1015: ("WEB_SOCKET_SECURE_HANDSHAKE_ERROR_CLOSE_STATUS", None, "TLS handshake"),
+}
+SETS = ("wsclose.websocket_h", "wsclose.dotnet", "wsclose.iana")
+
+
+def tree_counts(text):
+    """'name  count ...' lines of a -z ...,tree output -> {name: count}."""
+    counts = {}
+    for line in text.splitlines():
+        m = re.match(r"^\s*(\S.*?)\s{2,}(\d+)\s", line)
+        if m:
+            counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+class NameSets(PluginTestCase):
+    def test_every_code_in_every_set(self):
+        rows = []
+        for cap in ("enum-codes.pcapng", "classes.pcapng"):
+            rows += self.ts.fields(cap, ["wsclose.status"] + list(SETS), "-Y", "wsclose.status")
+        seen = set()
+        for status, *names in rows:
+            code = int(status)
+            expected = NAME_SETS.get(code, (None, None, None))
+            self.assertEqual(names, [n or "" for n in expected], code)
+            seen.add(code)
+        self.assertTrue(set(NAME_SETS) - {1006} <= seen | {1006})
+
+    def test_filter_by_dotnet_name(self):
+        out = self.ts.fields("enum-codes.pcapng", ["wsclose.status"], "-Y",
+                             'wsclose.dotnet == "EndpointUnavailable"')
+        self.assertEqual([r[0] for r in out], ["1001", "1001"])
+
+    def test_empty_close_names(self):
+        out = self.ts.fields("classes.pcapng", list(SETS), "-Y", "wsclose && !wsclose.status")
+        self.assertTrue(out)
+        for names in out:
+            self.assertEqual(names, [n or "" for n in NAME_SETS[1005]])
+
+    def test_names_shown_under_winhttp_line(self):
+        out = self.ts.out("-r", self.ts.capture("enum-codes.pcapng"), "-V", "-Y",
+                          "wsclose.status == 1001")
+        block = out[out.index("[WinHTTP status: "):]
+        lines = block.splitlines()[:4]
+        self.assertTrue(lines[1].startswith("        [websocket.h name: "), lines)
+        self.assertTrue(lines[2].startswith("        [.NET name: EndpointUnavailable]"), lines)
+
+
+class Preferences(PluginTestCase):
+    def info(self, *prefs, capture="enum-codes.pcapng", flt="wsclose.status == 1001"):
+        args = []
+        for p in prefs:
+            args += ["-o", p]
+        return self.ts.fields(capture, ["_ws.col.Info"], "-Y", flt, *args)[0][0]
+
+    def test_name_set_changes_info_column(self):
+        for value, expected in (("winhttp", WINHTTP[1001][0]),
+                                ("websocket_h", NAME_SETS[1001][0]),
+                                ("dotnet", NAME_SETS[1001][1]),
+                                ("iana", NAME_SETS[1001][2])):
+            info = self.info("wsclose.name_set:" + value)
+            self.assertTrue(info.endswith("[%s]" % expected), (value, info))
+        self.assertNotIn("[", self.info("wsclose.name_set:none").replace("[FIN]", "")
+                         .replace("[MASKED]", ""))
+
+    def test_name_set_changes_title(self):
+        out = self.ts.out("-r", self.ts.capture("enum-codes.pcapng"), "-V", "-Y",
+                          "wsclose.status == 1001", "-o", "wsclose.name_set:dotnet")
+        self.assertIn("WebSocket Close Status (WinHTTP): EndpointUnavailable (1001)", out)
+
+    def test_missing_name_falls_back_to_code(self):
+        # .NET has no name for 1015.
+        info = self.info("wsclose.name_set:dotnet", flt="wsclose.status == 1015")
+        self.assertTrue(info.endswith("[1015: invalid]") or "1015" in info, info)
+        self.assertNotIn("WINHTTP", info)
+
+    def test_chat_items_preference(self):
+        cap = self.ts.capture("enum-codes.pcapng")
+        on = self.ts.out("-r", cap, "-Y", "wsclose.close").splitlines()
+        off = self.ts.out("-r", cap, "-Y", "wsclose.close", "-o",
+                          "wsclose.chat_items:FALSE").splitlines()
+        self.assertGreater(len(on), 0)
+        self.assertEqual(off, [])
+
+    def test_preferences_listed(self):
+        prefs = [l for l in self.ts.out("-G", "currentprefs").splitlines() if "wsclose." in l]
+        self.assertIn("#wsclose.name_set: WinHTTP (WINHTTP_WEB_SOCKET_*_CLOSE_STATUS)", prefs)
+        self.assertIn("#wsclose.chat_items: TRUE", prefs)
+
+
+class StatsTree(PluginTestCase):
+    def tree(self, capture, *extra):
+        return tree_counts(self.ts.out("-r", self.ts.capture(capture), "-q", "-z",
+                                       "wsclose,tree", *extra))
+
+    def count(self, capture, flt, field="frame.number"):
+        return len(self.ts.fields(capture, [field], "-Y", flt))
+
+    def test_close_counts_equal_filters(self):
+        for cap in ("enum-codes.pcapng", "classes.pcapng", "malformed.pcapng",
+                    "diag-duplicate.pcapng", "real-python-node.pcapng"):
+            with self.subTest(capture=cap):
+                t = self.tree(cap)
+                self.assertEqual(t["Close frames"],
+                                 self.count(cap, "wsclose && !wsclose.abort"))
+                self.assertEqual(t["Close frames"], self.count(cap, "websocket.opcode == 8"))
+                for code, (name, _m) in WINHTTP.items():
+                    n = self.count(cap, "wsclose.status == %d" % code)
+                    self.assertEqual(t.get("%s (%d)" % (name, code), 0), n, name)
+                for ei in ("wsclose.close", "wsclose.reserved_code", "wsclose.api_only_code",
+                           "wsclose.one_byte_payload", "wsclose.duplicate_close"):
+                    self.assertEqual(t.get(ei, 0), self.count(cap, ei), ei)
+
+    def test_sender_counts_equal_manifest(self):
+        cap = "enum-codes.pcapng"
+        out = self.ts.out("-r", self.ts.capture(cap), "-q", "-z", "wsclose,tree")
+        sender = out[out.index("By sender"):].splitlines()[1:3]
+        got = {l.split()[0]: int(l.split()[1]) for l in sender}
+        want = {}
+        for cf in close_frames(cap):
+            want[cf["direction"]] = want.get(cf["direction"], 0) + 1
+        self.assertEqual(got, want)
+
+    def test_connection_outcomes(self):
+        for cap, clean, aborted in (("diag-client-close.pcapng", 1, 0),
+                                    ("diag-unanswered.pcapng", 0, 1),
+                                    ("diag-rst-no-close.pcapng", 0, 1),
+                                    ("enum-codes.pcapng", 12, 0)):
+            for extra in ((), ("-2",)):
+                t = self.tree(cap, *extra)
+                with self.subTest(capture=cap, extra=extra):
+                    conns = len(manifest()[cap]["connections"])
+                    self.assertEqual(t["WebSocket connections"], conns)
+                    self.assertEqual(t["Closed cleanly (both close frames)"], clean)
+                    self.assertEqual(t["Aborted (WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS)"],
+                                     aborted)
+                    self.assertEqual(t["Not closed in the capture"], conns - clean - aborted)
+                    self.assertEqual(aborted, len({r[0] for r in self.ts.fields(
+                        cap, ["tcp.stream"], "-Y", "wsclose.abort")}))
+
+    def test_no_websocket(self):
+        t = self.tree("no-websocket.pcapng")
+        self.assertEqual(t.get("Close frames", 0), 0)
+        self.assertEqual(t.get("WebSocket connections", 0), 0)
+
+
+class FieldReference(PluginTestCase):
+    def registered(self):
+        """(fields, expert items) of wsclose, from tshark -G fields: name -> description."""
+        fields, experts = {}, {}
+        for line in self.ts.out("-G", "fields").splitlines():
+            parts = line.split("\t")
+            if parts[0] != "F" or not parts[2].startswith("wsclose."):
+                continue
+            if parts[3] == "FT_NONE":  # expert items: their name is their description
+                experts[parts[2]] = parts[1]
+            else:
+                fields[parts[2]] = parts[7] if len(parts) > 7 else ""
+        return fields, experts
+
+    def readme_table(self, heading):
+        with open(os.path.join(REPO, "README.md")) as f:
+            readme = f.read()
+        section = readme[readme.index(heading):]
+        section = section[:section.index("\n#", len(heading))]
+        return set(re.findall(r"^\| `(wsclose\.[a-z0-9_.]+)` \|", section, re.M))
+
+    def test_every_field_has_a_blurb(self):
+        fields, experts = self.registered()
+        self.assertGreater(len(fields), 10)
+        self.assertGreater(len(experts), 5)
+        for name, blurb in fields.items():
+            self.assertTrue(blurb.strip(), "%s has no description" % name)
+
+    def test_readme_matches_registered_fields(self):
+        fields, experts = self.registered()
+        self.assertEqual(self.readme_table("## Field reference"), set(fields))
+        self.assertEqual(self.readme_table("### Expert info"), set(experts))
+
+
+if __name__ == "__main__":
+    unittest.main()
