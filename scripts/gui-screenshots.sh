@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# scripts/gui-screenshots.sh [OUTDIR]
+#
+# Screenshots of the real Wireshark GUI (wireshark-qt) with the wsclose plugin, taken
+# under Xvfb, into OUTDIR (default: docs/):
+#   gui-packet-list.png     enum-codes.pcapng filtered on wsclose, with the "wsclose"
+#                           profile of docs/profile/ (a "WinHTTP close status" column)
+#   gui-packet-details.png  a close frame with the wsclose subtree expanded
+#   gui-stats-tree.png      the wsclose statistics tree (-z wsclose,tree), only when
+#                           the GUI offers it (wireshark -z help lists it)
+#
+# The GUI runs with the plugin in the personal plugin folder of a throw-away HOME,
+# as uid 65534 (nobody) when run as root (Wireshark as root ignores personal plugin
+# folders). Installs what it lacks from scripts/deps-gui.txt (with sudo when not root).
+#
+# Environment: WSCLOSE_PLUGIN  the plugin to show  [build/plugin/wsclose.so]
+#              WSCLOSE_STATS_TREE  the -z argument of the statistics shot  [wsclose,tree]
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$here/docs}
+plugin=${WSCLOSE_PLUGIN:-$here/build/plugin/wsclose.so}
+stats_tree=${WSCLOSE_STATS_TREE:-wsclose,tree}
+capture=enum-codes.pcapng
+details_frame=92        # 1007: WINHTTP_WEB_SOCKET_INVALID_PAYLOAD_CLOSE_STATUS, with its alias
+width=1440 height=810   # the screen, and the main window filling it
+
+log() { echo "gui-screenshots: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+[ -f "$plugin" ] || die "no plugin at $plugin: build first (cmake -S . -B build && cmake --build build)"
+
+# --- what the GUI needs -------------------------------------------------------------
+missing=""
+for tool in Xvfb wireshark import convert identify xdotool setsid; do
+    command -v "$tool" >/dev/null || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+    log "missing:$missing; installing scripts/deps-gui.txt"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -q >&2
+    # shellcheck disable=SC2046
+    $sudo apt-get install -y -q --no-install-recommends $(grep -v '^#' "$here/scripts/deps-gui.txt") >&2
+fi
+
+mm=$(wireshark -v | sed -n '1s/^Wireshark \([0-9]*\.[0-9]*\)\..*/\1/p')
+[ -n "$mm" ] || die "cannot tell Wireshark's version from wireshark -v"
+
+# --- a throw-away HOME with the plugin, the profile and the capture -------------------
+work=$(mktemp -d /tmp/wsclose-gui.XXXXXX)
+chmod 755 "$work"
+home=$work/home
+xvfb_pid="" gui_pid=""
+cleanup() {
+    [ -z "$gui_pid" ] || kill -TERM -- "-$gui_pid" 2>/dev/null || true
+    [ -z "$xvfb_pid" ] || { kill "$xvfb_pid" 2>/dev/null; wait "$xvfb_pid" 2>/dev/null; } || true
+    [ -n "${WSCLOSE_GUI_KEEP:-}" ] && log "kept $work" || rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$home/.local/lib/wireshark/plugins/$mm/epan" "$home/.config/wireshark/profiles" \
+         "$home/extcap" "$home/run" "$work/shots"
+cp "$plugin" "$home/.local/lib/wireshark/plugins/$mm/epan/"
+cp -r "$here/docs/profile/wsclose" "$home/.config/wireshark/profiles/"
+cp "$here/captures/$capture" "$home/"
+# Window and panes: the main window fills the screen, no bytes pane, no first-run nags.
+for dir in "$home/.config/wireshark" "$home/.config/wireshark/profiles/wsclose"; do
+    cat >"$dir/recent" <<EOF
+gui.byte_view_show: FALSE
+gui.packet_diagram_show: FALSE
+gui.geometry_main_upper_pane: $((height * 2 / 5))
+EOF
+done
+# The wsclose profile's columns: wide enough for the WinHTTP names.
+cat >>"$home/.config/wireshark/profiles/wsclose/recent" <<'EOF'
+column.width: %m, 55, %t, 75, %s, 90, %d, 90, %p, 80, %L, 55, "%Cus:wsclose.winhttp", 470, %i, 600
+EOF
+# Written before every run: Wireshark saves the last used profile there.
+recent_common() {
+    cat >"$home/.config/wireshark/recent_common" <<EOF
+gui.geometry_main_x: 0
+gui.geometry_main_y: 0
+gui.geometry_main_width: $width
+gui.geometry_main_height: $height
+gui.geometry_main_maximized: FALSE
+gui.last_used_profile: $1
+privs.warn_if_elevated: FALSE
+sys.warn_if_no_capture: FALSE
+EOF
+    [ "$(id -u)" -ne 0 ] || chown 65534:65534 "$home/.config/wireshark/recent_common"
+}
+recent_common Default
+
+as_user=()
+if [ "$(id -u)" -eq 0 ]; then
+    chown -R 65534:65534 "$work"
+    as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+chmod 700 "$home/run"
+display=""
+# A clean environment: nothing of the caller's profile; no extcap (nothing to capture).
+# An array, not a function, so that a background "${user[@]}" CMD & is CMD's own pid.
+user_env_argv() {
+    user=("${as_user[@]}" env -i HOME="$home" PATH=/usr/bin:/bin LC_ALL=C.UTF-8
+          XDG_RUNTIME_DIR="$home/run" WIRESHARK_EXTCAP_DIR="$home/extcap"
+          ${display:+DISPLAY=:$display})
+}
+user_env() { user_env_argv; "${user[@]}" "$@"; }
+
+# wireshark has no -G; tshark loads plugins from the same folders with the same loader.
+if command -v tshark >/dev/null; then
+    user_env tshark -G plugins | grep -q "wsclose.so.*$home" \
+        || die "tshark -G plugins (same user, same HOME) does not list wsclose.so from $home"
+fi
+
+# --- the X server ---------------------------------------------------------------------
+user_env_argv
+"${user[@]}" Xvfb -displayfd 3 -screen 0 "${width}x${height}x24" -nolisten tcp \
+    3>"$work/display" 2>"$work/xvfb.log" &
+xvfb_pid=$!
+for _ in $(seq 50); do
+    [ -s "$work/display" ] && break
+    sleep 0.2
+done
+display=$(tr -dc 0-9 <"$work/display")
+[ -n "$display" ] || { cat "$work/xvfb.log" >&2; die "Xvfb did not start"; }
+log "Xvfb on :$display"
+user_env_argv
+
+# --- one GUI run per shot -------------------------------------------------------------
+# gui TITLE ARGS...: start wireshark with ARGS and wait until a window named TITLE shows.
+gui() {
+    local title=$1 win=""
+    shift
+    "${user[@]}" setsid wireshark "$@" >"$work/wireshark.log" 2>&1 &
+    gui_pid=$!
+    for _ in $(seq 60); do
+        win=$(user_env xdotool search --onlyvisible --name "$title" 2>/dev/null | head -n1 || true)
+        [ -n "$win" ] && break
+        kill -0 "$gui_pid" 2>/dev/null || { cat "$work/wireshark.log" >&2; die "wireshark exited"; }
+        sleep 0.5
+    done
+    [ -n "$win" ] || { cat "$work/wireshark.log" >&2; die "no window '$title'"; }
+    sleep 3   # let it finish reading and drawing
+    main_win=$win
+}
+# quit: Ctrl+Q to the main window, the process group killed if it does not go.
+quit() {
+    user_env xdotool windowfocus --sync "$main_win" key ctrl+q 2>/dev/null || true
+    for _ in $(seq 20); do
+        kill -0 "$gui_pid" 2>/dev/null || break
+        sleep 0.5
+    done
+    kill -TERM -- "-$gui_pid" 2>/dev/null || true
+    wait "$gui_pid" 2>/dev/null || true
+    gui_pid=""
+}
+# shot NAME [WINDOW]: the screen (or one window) as OUTDIR/NAME, at most ~300 KB.
+shot() {
+    local name=$1 win=${2:-root}
+    user_env import -window "$win" "$work/shots/$name"
+    cp "$work/shots/$name" "$work/$name"
+    convert "$work/$name" -strip "$work/$name"
+    if [ "$(stat -c %s "$work/$name")" -gt 300000 ]; then
+        convert "$work/$name" -strip -colors 256 "PNG8:$work/$name"
+    fi
+    mkdir -p "$out"
+    cp "$work/$name" "$out/$name"
+    log "wrote $out/$name ($(identify -format '%wx%h' "$out/$name"), $(stat -c %s "$out/$name") bytes)"
+}
+
+cap=$home/$capture
+
+# 1. The packet list: close frames only, the WinHTTP names in Info.
+gui "$capture" -r "$cap" -Y wsclose -g 8
+user_env xdotool mousemove "$((width - 5))" "$((height - 5))"
+sleep 0.5
+shot gui-packet-list.png
+quit
+
+# 2. The packet details of one close frame, the wsclose subtree expanded: click the
+#    (empty) lower part of the details pane, End selects the last top-level item
+#    (wsclose's), Shift+Right expands it and all its subtrees. The "wsclose" profile of
+#    docs/profile/ adds the "WinHTTP close status" column.
+recent_common wsclose
+gui "$capture" -C wsclose -r "$cap" -Y wsclose -g "$details_frame"
+user_env xdotool mousemove "$((width / 2))" "$((height - 40))" click 1 sleep 0.5 \
+    key End sleep 0.3 key shift+Right sleep 0.5 mousemove "$((width - 5))" "$((height - 5))"
+sleep 1
+shot gui-packet-details.png
+quit
+
+# 3. The statistics tree, when the plugin has one.
+# wireshark -z help (the GUI's own list, on stderr) is not tshark's: 4.0's GUI has no
+# -z for statistics trees.
+if user_env wireshark -z help 2>&1 | grep -qx "[[:space:]]*$stats_tree"; then
+    recent_common Default
+    gui "$capture" -r "$cap" -z "$stats_tree"
+    # The statistics dialog: the visible window that is not the main window.
+    dialog=""
+    for _ in $(seq 20); do
+        for w in $(user_env xdotool search --onlyvisible --name . 2>/dev/null); do
+            [ "$w" = "$main_win" ] || dialog=$w
+        done
+        [ -n "$dialog" ] && break
+        sleep 0.5
+    done
+    sleep 2
+    shot gui-stats-tree.png "${dialog:-root}"
+    quit
+else
+    log "wireshark -z help does not list $stats_tree: no statistics tree shot"
+fi
