@@ -65,6 +65,14 @@ class Tshark:
 
     def command(self, args, tool="tshark"):
         env = ["env", "-i", "HOME=" + self.home, "PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8"]
+        # Sanitized runs (tests/sanitized.sh): tshark alone gets these variables, given as
+        # NAME=VALUE or as NAME (copied from our environment), e.g.
+        # WSCLOSE_TSHARK_ENV="LD_PRELOAD=/usr/lib/.../libasan.so ASAN_OPTIONS=detect_leaks=0".
+        for item in os.environ.get("WSCLOSE_TSHARK_ENV", "").split():
+            if "=" in item:
+                env.append(item)
+            elif item in os.environ:
+                env.append("%s=%s" % (item, os.environ[item]))
         if os.geteuid() == 0:
             return ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
                     "--clear-groups"] + env + [tool] + list(args)

@@ -748,6 +748,27 @@ def cap_no_websocket():
     return cap
 
 
+def cap_fuzz_regress_len64():
+    """Found by tests/fuzz/fuzz.py: a 64-bit length beyond 32 bits.  Wireshark keeps the low
+    32 bits of it for the frame's extent (its get_pdu_len), so the bytes after the header
+    belong to the next frame, not to this close frame's payload."""
+    cap = Capture("fuzz-regress-len64.pcap",
+                  "Server close frames whose 64-bit payload length has bits above 32 set: "
+                  "2**32 (Wireshark: no payload, so no status code) followed by a text "
+                  "frame; 2**32 + 2 (Wireshark: payload 03 e8 = 1000) followed by a text "
+                  "frame. The text frames' bytes are not close payload.")
+    ws = WsConn(cap, "len64-no-payload", 51000,
+                notes="raw frames, not listed in close_frames: frame 8 carries a close frame "
+                      "with wire length 2**32 (no status code for Wireshark) and a text frame "
+                      "'abc'; frame 10 a close frame with wire length 2**32+2 (status 1000 "
+                      "for Wireshark) and a text frame 'xyz'").open()
+    ws.tcp.send("server", struct.pack("!BBQ", 0x88, 127, 1 << 32) + b"\x81\x03abc")
+    ws.tcp.send("server", struct.pack("!BBQ", 0x88, 127, (1 << 32) + 2) + b"\x03\xe8"
+                + b"\x81\x03xyz")
+    ws.fin("server")
+    return cap
+
+
 SCENARIOS = [
     cap_enum_codes, cap_classes, cap_framing, cap_ipv6, cap_deflate, cap_altport,
     cap_malformed,
@@ -755,6 +776,7 @@ SCENARIOS = [
     cap_diag_mismatch, cap_diag_data_after_close, cap_diag_duplicate,
     cap_diag_fin_without_close, cap_diag_rst_without_close, cap_diag_delayed_echo,
     cap_no_websocket,
+    cap_fuzz_regress_len64,
 ]
 
 
