@@ -12,10 +12,11 @@
 # installed, with libFuzzer by clang directly (build/fuzz_*.libfuzzer).
 #
 # ctest entries (all in the default run):
-#   fuzz_pure_*        the harnesses (random driver: 200k inputs; libFuzzer: 15 s each)
+#   fuzz_pure_*        the harnesses (random driver: 200k inputs; libFuzzer: 8 s each)
 #   equality           tests/test_equality.py with the plugin as built
 #   sanitized_build    configures and builds ${CMAKE_BINARY_DIR}/asan with WSCLOSE_SANITIZE=ON
-#   sanitized_tests    tshark test modules with the sanitized plugin, failing on any report
+#   sanitized_tests    the label tests (dissection, real captures) with the sanitized plugin,
+#                      failing on any report (tests/sanitized.sh test: those and equality)
 #   fuzz_slice         tests/fuzz/fuzz.py --ci: mutated and generated captures, ASan + valgrind
 
 option(WSCLOSE_SANITIZE "Build wsclose with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
@@ -83,7 +84,7 @@ if(WSCLOSE_FUZZ_PURE)
                              " -fsanitize=fuzzer,address,undefined")
             endif()
             add_test(NAME fuzz_pure_${h}
-                COMMAND fuzz_${h} -max_total_time=15 -seed=1 -max_len=512 -print_final_stats=1)
+                COMMAND fuzz_${h} -max_total_time=8 -seed=1 -max_len=512 -print_final_stats=1)
         else()
             # gcc has no libFuzzer: a seeded random driver, still under ASan + UBSan.
             add_executable(fuzz_${h}_gcc ${_src} ${_wsclose_pure_src}
@@ -103,7 +104,7 @@ if(WSCLOSE_FUZZ_PURE)
                     COMMENT "Building libFuzzer harness fuzz_${h} with clang")
                 add_custom_target(fuzz_${h}_libfuzzer ALL DEPENDS ${_out})
                 add_test(NAME fuzz_pure_${h}_libfuzzer
-                    COMMAND ${_out} -max_total_time=15 -seed=1 -max_len=512
+                    COMMAND ${_out} -max_total_time=8 -seed=1 -max_len=512
                             -print_final_stats=1)
             endif()
         endif()
@@ -128,9 +129,9 @@ set(_wsclose_sanitized_env
 add_test(NAME sanitized_build
     COMMAND bash ${_wsclose_tests_dir}/sanitized.sh build)
 add_test(NAME sanitized_tests
-    COMMAND bash ${_wsclose_tests_dir}/sanitized.sh test)
+    COMMAND bash ${_wsclose_tests_dir}/sanitized.sh test test_dissection test_real_captures)
 add_test(NAME fuzz_slice
-    COMMAND bash ${_wsclose_tests_dir}/sanitized.sh fuzz --ci)
+    COMMAND bash ${_wsclose_tests_dir}/sanitized.sh fuzz --ci --rounds 2)
 set_tests_properties(sanitized_build sanitized_tests fuzz_slice PROPERTIES
     ENVIRONMENT "${_wsclose_sanitized_env}")
 set_tests_properties(sanitized_build PROPERTIES FIXTURES_SETUP wsclose_asan)

@@ -1,10 +1,11 @@
 #!/bin/bash
 # The real tshark with the ASan+UBSan build of wsclose loaded, failing on any sanitizer report.
 #
-#   tests/sanitized.sh [build|test|fuzz [fuzz.py args]|all]     (default: all = build test fuzz --ci)
+#   tests/sanitized.sh [build|test [modules]|fuzz [fuzz.py args]|all]
+#                                              (default: all = build, test, fuzz --ci)
 #
 # build  configures and builds $WSCLOSE_ASAN_BUILD (default build-asan/) with -DWSCLOSE_SANITIZE=ON
-# test   runs the tshark test modules (dissection, real captures, equality) with that plugin:
+# test   runs tshark test modules (default: dissection, real captures, equality) with that plugin:
 #        tshark runs with the sanitizer runtime in LD_PRELOAD (tshark is not instrumented),
 #        halting on the first ASan or UBSan error; every report goes to a log directory, and
 #        any report there fails the run, even from a tshark run whose exit status a test ignores.
@@ -76,9 +77,10 @@ check_reports() {
 
 do_test() {
     sanitizer_env
-    local rc=0
+    local rc=0 modules=("$@")
+    [ ${#modules[@]} -gt 0 ] || modules=(test_dissection test_real_captures test_equality)
     (cd "$HERE" && WSCLOSE_PLUGIN="$ASAN_BUILD/plugin/wsclose.so" PYTHONDONTWRITEBYTECODE=1 \
-        "$PY" -m unittest test_dissection test_real_captures test_equality) || rc=$?
+        "$PY" -m unittest "${modules[@]}") || rc=$?
     check_reports || rc=1
     return $rc
 }
@@ -93,7 +95,7 @@ cmd="${1:-all}"
 [ $# -gt 0 ] && shift
 case "$cmd" in
     build) do_build ;;
-    test) do_test ;;
+    test) do_test "$@" ;;
     fuzz) do_fuzz "$@" ;;
     all) do_build && do_test && do_fuzz --ci ;;
     *) echo "usage: $0 [build|test|fuzz [args]|all]" >&2; exit 2 ;;

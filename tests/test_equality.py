@@ -27,6 +27,10 @@ from wsharness import CAPTURES, PluginTestCase, Tshark
 # Fields that point forward in the capture: only a second pass can fill them.
 FORWARD_LINK = re.compile(r"^wsclose\..*(reply_in|answered_in|echo_in|_in)$")
 SNAPLENS = (54, 60, 70)
+# The sample captures cut by those snaplens: every close frame shape (codes, classes, empty,
+# split, 125-byte, IPv6, other port, the malformed ones) and a connection-analysis one.
+TRUNCATE = ("enum-codes.pcapng", "classes.pcapng", "framing.pcap", "ipv6.pcapng",
+            "altport.pcapng", "malformed.pcapng", "diag-simultaneous.pcapng")
 
 
 def all_captures():
@@ -250,7 +254,7 @@ class Truncated(PluginTestCase):
     def test_c_snaplen(self):
         with ThreadPoolExecutor(max_workers=2) as pool:
             jobs = []
-            for cap in sorted(manifest()):
+            for cap in TRUNCATE:
                 for snaplen in SNAPLENS:
                     da = manifest()[cap].get("decode_as", [])
                     extra = sum((["-d", d] for d in da), [])
