@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include <epan/conversation.h>
-#include <epan/epan_dissect.h>
 #include <epan/dissectors/packet-tcp.h>
+#include <epan/epan_dissect.h>
 #include <epan/packet.h>
 #include <epan/tap.h>
 
@@ -15,44 +15,76 @@
 #include "ws_compat.h"
 
 static int proto_wsclose = -1;
+static int proto_websocket = -1;
 
 /* FIN/RST frames that ended a connection before a side closed, by frame number. */
 static wmem_map_t *abort_frames;
+/* First data frames sent after the sender's close, by frame number (for later passes). */
+static wmem_map_t *data_after_close_frames;
+/* Connections with a close frame and no FIN/RST yet (first pass): only while there are
+ * any can a data frame come after its sender's close. */
+static unsigned closing;
 
-/* The tcp tap only runs once a WebSocket connection exists: captures without WebSocket
- * never pay for it. */
+/* Started on first use, so traffic without WebSocket never pays for them. */
 static bool fin_watch_active;
 static int fin_watch_tapdata;
+static dissector_handle_t ends_handle;
+static bool ends_registered;
 
-static void close_handshake_watch_fin(void);
+static ws_connection_t *
+connection_of(conversation_t *conv)
+{
+    return (ws_connection_t *)conversation_get_proto_data(conv, proto_wsclose);
+}
+
+static ws_connection_t *
+new_connection(conversation_t *conv, packet_info *pinfo)
+{
+    ws_connection_t *conn = wmem_new0(wmem_file_scope(), ws_connection_t);
+
+    conn->first_frame = pinfo->num;
+    conversation_add_proto_data(conv, proto_wsclose, conn);
+    return conn;
+}
 
 ws_connection_t *
 close_handshake_connection(packet_info *pinfo, bool sender_masked)
 {
     conversation_t *conv = find_or_create_conversation(pinfo);
-    ws_connection_t *conn = (ws_connection_t *)conversation_get_proto_data(conv, proto_wsclose);
+    ws_connection_t *conn = connection_of(conv);
 
-    if (conn)
-        return conn;
-    conn = wmem_new0(wmem_file_scope(), ws_connection_t);
-    conn->first_frame = pinfo->num;
-    /* RFC 6455 5.1: clients mask every frame, servers none. */
-    if (sender_masked) {
-        copy_address_wmem(wmem_file_scope(), &conn->server_addr, &pinfo->dst);
-        conn->server_port = pinfo->destport;
-    } else {
-        copy_address_wmem(wmem_file_scope(), &conn->server_addr, &pinfo->src);
-        conn->server_port = pinfo->srcport;
+    if (!conn)
+        conn = new_connection(conv, pinfo);
+    if (!conn->server_known) {
+        /* RFC 6455 5.1: clients mask every frame, servers none. */
+        copy_address_wmem(wmem_file_scope(), &conn->server_addr,
+                          sender_masked ? &pinfo->dst : &pinfo->src);
+        conn->server_port = sender_masked ? pinfo->destport : pinfo->srcport;
+        conn->server_known = true;
     }
-    conversation_add_proto_data(conv, proto_wsclose, conn);
-    close_handshake_watch_fin();
+    return conn;
+}
+
+ws_connection_t *
+close_handshake_websocket_connection(packet_info *pinfo)
+{
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    ws_connection_t *conn;
+
+    if (!conv)
+        return NULL;
+    conn = connection_of(conv);
+    /* The built-in dissector keeps its own data on every WebSocket connection. */
+    if (!conn && conversation_get_proto_data(conv, proto_websocket))
+        conn = new_connection(conv, pinfo);
     return conn;
 }
 
 ws_side_t
 close_handshake_side(const ws_connection_t *conn, const packet_info *pinfo)
 {
-    return (pinfo->srcport == conn->server_port && addresses_equal(&pinfo->src, &conn->server_addr))
+    return (conn->server_known && pinfo->srcport == conn->server_port &&
+            addresses_equal(&pinfo->src, &conn->server_addr))
                ? WS_SIDE_SERVER
                : WS_SIDE_CLIENT;
 }
@@ -83,6 +115,8 @@ close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_known, gu
     out->from = from;
     /* Only the first pass writes state; later passes derive the same answers from it. */
     if (!PINFO_FD_VISITED(pinfo) && me->close_frame == 0) {
+        if (peer->close_frame == 0 && conn->end_frame == 0)
+            closing++;
         me->close_frame = pinfo->num;
         me->close_time = pinfo->abs_ts;
         me->close_status = status;
@@ -109,14 +143,41 @@ close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_known, gu
 }
 
 guint32
-close_handshake_data(ws_walk_t *walk, packet_info *pinfo)
+close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *from)
 {
-    ws_side_t from = close_handshake_side(walk->conn, pinfo);
-    const ws_endpoint_t *me = &walk->conn->side[from];
+    ws_connection_t *conn;
+    ws_endpoint_t *me;
 
-    if (closed_before(me, pinfo->num) || (me->close_frame == pinfo->num && walk->closes[from]))
-        return me->close_frame;
-    return 0;
+    if (PINFO_FD_VISITED(pinfo)) {
+        if (!data_after_close_frames || wmem_map_size(data_after_close_frames) == 0)
+            return 0;
+        conn = (ws_connection_t *)wmem_map_lookup(data_after_close_frames,
+                                                  GUINT_TO_POINTER(pinfo->num));
+        if (!conn)
+            return 0;
+        *from = close_handshake_side(conn, pinfo);
+        return conn->side[*from].data_after_close == pinfo->num ? conn->side[*from].close_frame
+                                                                 : 0;
+    }
+    if (closing == 0 && walk->closes[0] == 0 && walk->closes[1] == 0)
+        return 0;
+    conn = walk->conn;
+    if (!conn) {
+        conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+
+        conn = conv ? connection_of(conv) : NULL;
+        if (!conn)
+            return 0;
+        walk->conn = conn;
+    }
+    *from = close_handshake_side(conn, pinfo);
+    me = &conn->side[*from];
+    if (me->data_after_close ||
+        !(closed_before(me, pinfo->num) || (me->close_frame == pinfo->num && walk->closes[*from])))
+        return 0;
+    me->data_after_close = pinfo->num;
+    wmem_map_insert(data_after_close_frames, GUINT_TO_POINTER(pinfo->num), conn);
+    return me->close_frame;
 }
 
 bool
@@ -128,30 +189,34 @@ close_handshake_side_aborted(const ws_connection_t *conn, ws_side_t side)
 }
 
 /*
- * Runs after each TCP packet is dissected, once a WebSocket connection exists.  The first
- * FIN or RST of a WebSocket connection is its end; it is recorded in whichever pass sees it
- * first (tshark -2 runs taps in its second pass only), and shown right away when a tree is
- * being built, since the postdissector of this frame has already run.
+ * The first FIN or RST of a WebSocket connection is its end; it is recorded in whichever
+ * pass sees it first (tshark -2 runs taps in its second pass only), and shown right away
+ * when a tree is being built, since this frame's postdissectors have already run.  Later
+ * passes show it from the postdissector.
  */
 void
 close_handshake_tcp_packet(packet_info *pinfo, epan_dissect_t *edt, const struct tcpheader *tcph)
 {
-    conversation_t *conv;
     ws_connection_t *conn;
 
     if (!(tcph->th_flags & (TH_FIN | TH_RST)) || !abort_frames)
         return;
-    conv = find_conversation_pinfo(pinfo, 0);
-    conn = conv ? (ws_connection_t *)conversation_get_proto_data(conv, proto_wsclose) : NULL;
+    conn = close_handshake_websocket_connection(pinfo);
     if (!conn || conn->end_frame != 0)
         return;
+    if ((conn->side[0].close_frame != 0 || conn->side[1].close_frame != 0) && closing)
+        closing--;
     conn->end_frame = pinfo->num;
     conn->end_rst = (tcph->th_flags & TH_RST) != 0;
-    if (close_handshake_side_aborted(conn, WS_SIDE_CLIENT) ||
-        close_handshake_side_aborted(conn, WS_SIDE_SERVER)) {
-        wmem_map_insert(abort_frames, GUINT_TO_POINTER(pinfo->num), conn);
-        wsclose_show_abort(edt->tree, edt->tvb, pinfo, conn);
+    if (!close_handshake_side_aborted(conn, WS_SIDE_CLIENT) &&
+        !close_handshake_side_aborted(conn, WS_SIDE_SERVER))
+        return;
+    wmem_map_insert(abort_frames, GUINT_TO_POINTER(pinfo->num), conn);
+    if (!ends_registered) {
+        register_postdissector(ends_handle);
+        ends_registered = true;
     }
+    wsclose_show_abort(edt->tree, edt->tvb, pinfo, conn);
 }
 
 static tap_packet_status
@@ -162,8 +227,8 @@ fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, con
     return TAP_PACKET_DONT_REDRAW;
 }
 
-static void
-close_handshake_watch_fin(void)
+void
+close_handshake_websocket_seen(void)
 {
     GString *error;
 
@@ -178,18 +243,17 @@ close_handshake_watch_fin(void)
     fin_watch_active = true;
 }
 
-/* Later passes: the abort items of frames the tap recorded in an earlier pass. */
+/* Later passes: the abort items of frames an earlier pass recorded. */
 static int
 dissect_wsclose_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     ws_connection_t *conn;
 
-    if (!abort_frames || wmem_map_size(abort_frames) == 0)
+    if (!abort_frames || !PINFO_FD_VISITED(pinfo))
         return 0;
     conn = (ws_connection_t *)wmem_map_lookup(abort_frames, GUINT_TO_POINTER(pinfo->num));
-    if (!conn)
-        return 0;
-    wsclose_show_abort(tree, tvb, pinfo, conn);
+    if (conn)
+        wsclose_show_abort(tree, tvb, pinfo, conn);
     return 0;
 }
 
@@ -197,23 +261,34 @@ static void
 close_handshake_init(void)
 {
     abort_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    data_after_close_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    closing = 0;
 }
 
 static void
 close_handshake_cleanup(void)
 {
     abort_frames = NULL;
+    data_after_close_frames = NULL;
     if (fin_watch_active) {
         remove_tap_listener(&fin_watch_tapdata);
         fin_watch_active = false;
     }
+    /* The postdissector stays registered (4.0 does not export deregister_postdissector);
+     * it returns at once while no abort has been seen in the file. */
 }
 
 void
 close_handshake_register(int proto)
 {
     proto_wsclose = proto;
-    register_postdissector(create_dissector_handle(dissect_wsclose_ends, proto));
+    ends_handle = create_dissector_handle(dissect_wsclose_ends, proto);
     register_init_routine(close_handshake_init);
     register_cleanup_routine(close_handshake_cleanup);
+}
+
+void
+close_handshake_handoff(void)
+{
+    proto_websocket = proto_get_id_by_filter_name("websocket");
 }

@@ -3,10 +3,14 @@
  * and when the peer answered, with which status, and whether the TCP connection ended
  * before a side sent its close frame (its peer's WinHTTP application then reports 1006).
  *
- * State lives in conversation data (one small struct per WebSocket connection, file
- * scope), so memory grows with connections, not packets.  Everything shown on a frame is
- * derived from that state: in a first pass only what is known so far, in later passes
- * (GUI, tshark -2) the forward links too.
+ * State lives in conversation data (one small struct per WebSocket connection that
+ * closes or ends, file scope), so memory grows with connections, not packets.  Everything
+ * shown on a frame is derived from that state: in a first pass only what is known so far,
+ * in later passes (GUI, tshark -2) the forward links too.
+ *
+ * Cost: nothing is looked up for WebSocket data frames unless a connection is half-closed,
+ * and nothing at all runs for traffic without WebSocket (the FIN/RST watch and the
+ * postdissector are registered once WebSocket, or an abort, has been seen).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -26,11 +30,13 @@ typedef struct {
     nstime_t close_time;
     guint16 close_status;  /* status the peer's application reports for it */
     bool close_status_known;
+    guint32 data_after_close; /* first data frame this side sent after its close */
 } ws_endpoint_t;
 
 typedef struct {
     ws_endpoint_t side[2];
-    guint32 first_frame;   /* where wsclose first saw this connection */
+    guint32 first_frame;   /* where wsclose started to follow this connection */
+    bool server_known;
     address server_addr;
     guint32 server_port;
     guint32 end_frame;     /* first FIN or RST of the TCP connection; 0: none (yet) */
@@ -41,7 +47,6 @@ typedef struct {
 typedef struct {
     ws_connection_t *conn;
     unsigned closes[2];
-    unsigned data_after_close[2];
 } ws_walk_t;
 
 /* What one close frame is in its connection's closing handshake. */
@@ -56,8 +61,16 @@ typedef struct {
     guint16 request_status;
 } ws_close_analysis_t;
 
-/* The connection of this packet, created (as file-scope conversation data) if needed. */
+/* A WebSocket tvb is about to be walked: starts the FIN/RST watch on first use. */
+void close_handshake_websocket_seen(void);
+
+/* The connection of this packet, created (as file-scope conversation data) if needed;
+ * sender_masked tells the client from the server (RFC 6455 5.1). */
 ws_connection_t *close_handshake_connection(packet_info *pinfo, bool sender_masked);
+
+/* The connection of this packet if it is a WebSocket connection, created if needed but
+ * without telling client from server; NULL otherwise. */
+ws_connection_t *close_handshake_websocket_connection(packet_info *pinfo);
 
 ws_side_t close_handshake_side(const ws_connection_t *conn, const packet_info *pinfo);
 
@@ -68,9 +81,9 @@ const char *close_handshake_side_name(ws_side_t side);
 void close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_known,
                            guint16 status, ws_close_analysis_t *out);
 
-/* A data frame from the sender of this packet: the sender's close frame number if it
- * had already sent one, else 0. */
-guint32 close_handshake_data(ws_walk_t *walk, packet_info *pinfo);
+/* A data frame from the sender of this packet: the sender's close frame number when this
+ * is the first data frame it sent after its close frame, else 0. */
+guint32 close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *from);
 
 /* Sides that had sent no close frame when the connection ended (FIN/RST). */
 bool close_handshake_side_aborted(const ws_connection_t *conn, ws_side_t side);
@@ -81,9 +94,8 @@ struct tcpheader;
 void close_handshake_tcp_packet(packet_info *pinfo, epan_dissect_t *edt,
                                 const struct tcpheader *tcph);
 
-/* Registration: the FIN/RST watcher (a tcp tap, started with the first WebSocket
- * connection) and the postdissector that shows what it found in later passes. */
 void close_handshake_register(int proto_wsclose);
+void close_handshake_handoff(void);
 
 /* Provided by the dissector: the items for a connection's end without a close frame. */
 void wsclose_show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,

@@ -10,6 +10,7 @@
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/proto_data.h>
+#include <epan/tap.h>
 
 #include "close_handshake.h"
 #include "close_payload.h"
@@ -24,6 +25,7 @@ void proto_reg_handoff_wsclose(void);
 
 static int proto_wsclose = -1;
 static protocol_t *wsclose_protocol;
+static int expert_tap_id = -1;
 
 static int hf_wsclose_status = -1;
 static int hf_wsclose_winhttp = -1;
@@ -77,7 +79,7 @@ static const enum_val_t name_set_vals[] = {
 };
 
 static gint pref_name_set = NAME_SET_WINHTTP;
-static gboolean pref_chat_items = TRUE;
+static wsclose_pref_bool_t pref_chat_items = TRUE;
 
 static const char *
 name_in_set(const wsclose_code_info_t *row)
@@ -149,8 +151,9 @@ info_append(packet_info *pinfo, const char *label)
 
     if (!text)
         return;
-    col_append_fstr(pinfo->cinfo, COL_INFO, "%s[%s]",
-                    (*text && text[strlen(text) - 1] != ' ') ? " " : "", label);
+    col_append_lstr(pinfo->cinfo, COL_INFO,
+                    (*text && text[strlen(text) - 1] != ' ') ? " [" : "[", label, "]",
+                    COL_ADD_LSTR_TERMINATOR);
 }
 
 /* Info text for a code without a name in the chosen set: the code and where it stands. */
@@ -375,8 +378,12 @@ add_chat(packet_info *pinfo, proto_item *ti, const char *fmt, const char *name, 
 {
     if (!pref_chat_items)
         return;
-    expert_add_info_format(pinfo, ti, &ei_wsclose_close, fmt, name, code);
     note_expert(pinfo, &ei_wsclose_close);
+    /* Formatting it costs more than the rest of the close frame: skip it when nothing
+     * would show it (no tree, no expert tap, no Expert column). */
+    if (!ti && !have_tap_listener(expert_tap_id) && !col_get_text(pinfo->cinfo, COL_EXPERT))
+        return;
+    expert_add_info_format(pinfo, ti, &ei_wsclose_close, fmt, name, code);
 }
 
 /* What the statistics tree counts of this close frame. */
@@ -504,34 +511,15 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
         add_chat(pinfo, ti, "Close: %s (%u)", info->winhttp, cp.code);
 }
 
-/* A connection counts as new in the frame where wsclose first saw it, in every pass. */
-static void
-note_connection(packet_info *pinfo, const ws_connection_t *conn)
-{
-    wsclose_packet_note_t *note;
-
-    if (conn->first_frame != pinfo->num)
-        return;
-    note = wsclose_packet_note(pinfo);
-    if (note->counted_connection == conn)
-        return;
-    note->counted_connection = conn;
-    note->new_connections++;
-}
-
-/* A data frame: flagged when its sender had already sent its close frame. */
+/* A data frame: flagged when it is the first its sender sent after its close frame. */
 static void
 check_data_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *pinfo,
                  proto_tree *tree, ws_walk_t *walk)
 {
-    guint32 close_frame = close_handshake_data(walk, pinfo);
     ws_side_t from;
+    guint32 close_frame = close_handshake_data(walk, pinfo, &from);
 
     if (!close_frame)
-        return;
-    from = close_handshake_side(walk->conn, pinfo);
-    /* One item per packet and side is enough to point at the problem. */
-    if (walk->data_after_close[from]++)
         return;
     proto_tree_add_expert_format(tree, pinfo, &ei_wsclose_data_after_close, tvb, offset,
                                  MIN((guint)tvb_captured_length_remaining(tvb, offset), frame_len),
@@ -550,6 +538,7 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
 
     if (!proto_is_protocol_enabled(wsclose_protocol))
         return;
+    close_handshake_websocket_seen();
 
     while (tvb_reported_length_remaining(tvb, (gint)offset) > 0) {
         guint captured = tvb_captured_length_remaining(tvb, (gint)offset);
@@ -564,14 +553,15 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
         /* The built-in dissector stops here too: it asks for more data, or gives up. */
         if (frame_len < 2 || (could_desegment && captured < frame_len))
             break;
-        if (!walk.conn) {
-            walk.conn = close_handshake_connection(pinfo, (header[1] & 0x80) != 0);
-            note_connection(pinfo, walk.conn);
-        }
-        if ((header[0] & 0x0f) == WS_OPCODE_CLOSE)
+        if ((header[0] & 0x0f) == WS_OPCODE_CLOSE) {
+            if (!walk.conn || !walk.conn->server_known) {
+                walk.conn = close_handshake_connection(pinfo, (header[1] & 0x80) != 0);
+                wsclose_note_connection(pinfo, walk.conn);
+            }
             dissect_close_frame(tvb, (gint)offset, frame_len, pinfo, tree, &walk);
-        else if ((header[0] & 0x0f) < WS_OPCODE_CLOSE)
+        } else if ((header[0] & 0x0f) < WS_OPCODE_CLOSE) {
             check_data_frame(tvb, (gint)offset, frame_len, pinfo, tree, &walk);
+        }
         offset += frame_len;
         if (offset > G_MAXINT)
             break;
@@ -715,6 +705,8 @@ void
 proto_reg_handoff_wsclose(void)
 {
     wsclose_protocol = find_protocol_by_id(proto_wsclose);
+    expert_tap_id = find_tap_id("expert");
+    close_handshake_handoff();
     wsclose_hook_websocket();
     wsclose_stats_register();
 }

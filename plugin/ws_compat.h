@@ -22,6 +22,13 @@ typedef bool wsclose_heur_result_t;
 typedef gboolean wsclose_heur_result_t;
 #endif
 
+/* Boolean preferences are gboolean up to 4.2, bool from 4.4 on. */
+#if WSCLOSE_WS_AT_LEAST(4, 4)
+typedef bool wsclose_pref_bool_t;
+#else
+typedef gboolean wsclose_pref_bool_t;
+#endif
+
 /* IS_FT_UINT was renamed FT_IS_UINT. */
 #ifdef FT_IS_UINT
 #define WSCLOSE_FT_IS_UINT(ft) FT_IS_UINT(ft)

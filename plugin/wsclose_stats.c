@@ -106,6 +106,20 @@ count_close(stats_tree *st, const wsclose_close_note_t *note, int *clean)
         (*clean)++;
 }
 
+void
+wsclose_note_connection(packet_info *pinfo, const ws_connection_t *conn)
+{
+    wsclose_packet_note_t *note;
+
+    if (conn->first_frame != pinfo->num)
+        return;
+    note = wsclose_packet_note(pinfo);
+    if (note->counted_connection == conn)
+        return;
+    note->counted_connection = conn;
+    note->new_connections++;
+}
+
 static tap_packet_status
 stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt, const void *data,
              tap_flags_t flags _U_)
@@ -117,6 +131,14 @@ stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt, const void
 
     /* A FIN or RST may end a WebSocket connection: let the analysis see it first. */
     close_handshake_tcp_packet(pinfo, edt, (const struct tcpheader *)data);
+    /* Connections that carry WebSocket count from their first WebSocket frame, even if they
+     * never close in the capture. */
+    if (proto_is_frame_protocol(pinfo->layers, "websocket")) {
+        const ws_connection_t *conn = close_handshake_websocket_connection(pinfo);
+
+        if (conn)
+            wsclose_note_connection(pinfo, conn);
+    }
     note = wsclose_packet_note_find(pinfo);
     if (!note)
         return TAP_PACKET_DONT_REDRAW;

@@ -37,6 +37,9 @@ wsclose_packet_note_t *wsclose_packet_note(packet_info *pinfo);
 /* This packet's note, or NULL when the dissector noted nothing. */
 wsclose_packet_note_t *wsclose_packet_note_find(packet_info *pinfo);
 
+/* A connection counts once, in the frame where wsclose started to follow it. */
+void wsclose_note_connection(packet_info *pinfo, const ws_connection_t *conn);
+
 void wsclose_stats_register(void);
 
 #endif /* WSCLOSE_STATS_H */
