@@ -19,6 +19,11 @@ static int proto_websocket = -1;
 
 /* FIN/RST frames that ended a connection before a side closed, by frame number. */
 static wmem_map_t *abort_frames;
+/* What a FIN or RST has found about its TCP stream (tcp.stream index + 1): the
+ * connection, or not_websocket; later FINs of the stream skip the conversation lookup. */
+static wmem_map_t *stream_seen;
+static int not_websocket;
+
 /* First data frames sent after the sender's close, by frame number (for later passes). */
 static wmem_map_t *data_after_close_frames;
 /* Connections with a close frame and no FIN/RST yet (first pass): only while there are
@@ -198,10 +203,19 @@ void
 close_handshake_tcp_packet(packet_info *pinfo, epan_dissect_t *edt, const struct tcpheader *tcph)
 {
     ws_connection_t *conn;
+    gpointer key = GUINT_TO_POINTER(tcph->th_stream + 1);
+    gpointer seen;
 
     if (!(tcph->th_flags & (TH_FIN | TH_RST)) || !abort_frames)
         return;
-    conn = close_handshake_websocket_connection(pinfo);
+    seen = wmem_map_lookup(stream_seen, key);
+    if (seen == &not_websocket)
+        return;
+    conn = (ws_connection_t *)seen;
+    if (!conn) {
+        conn = close_handshake_websocket_connection(pinfo);
+        wmem_map_insert(stream_seen, key, conn ? (gpointer)conn : (gpointer)&not_websocket);
+    }
     if (!conn || conn->end_frame != 0)
         return;
     if ((conn->side[0].close_frame != 0 || conn->side[1].close_frame != 0) && closing)
@@ -262,6 +276,7 @@ close_handshake_init(void)
 {
     abort_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     data_after_close_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    stream_seen = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     closing = 0;
 }
 
@@ -270,6 +285,7 @@ close_handshake_cleanup(void)
 {
     abort_frames = NULL;
     data_after_close_frames = NULL;
+    stream_seen = NULL;
     if (fin_watch_active) {
         remove_tap_listener(&fin_watch_tapdata);
         fin_watch_active = false;

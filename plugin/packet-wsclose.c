@@ -122,8 +122,11 @@ wsclose_packet_note(packet_info *pinfo)
 static void
 note_expert(packet_info *pinfo, expert_field *ei)
 {
-    wsclose_packet_note_t *note = wsclose_packet_note(pinfo);
+    wsclose_packet_note_t *note;
 
+    if (!wsclose_stats_active())
+        return;
+    note = wsclose_packet_note(pinfo);
     if (!note->experts)
         note->experts = wmem_list_new(pinfo->pool);
     wmem_list_append(note->experts, GINT_TO_POINTER(ei->hf));
@@ -229,6 +232,8 @@ add_winhttp_status(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
     proto_item *ti;
     proto_tree *alias_tree;
 
+    if (!tree)
+        return;
     ti = proto_tree_add_string(tree, hf_wsclose_winhttp, tvb, offset, len, info->winhttp);
     proto_item_set_generated(ti);
     add_name_sets(proto_item_add_subtree(ti, ett_wsclose_names), tvb, offset, len, info);
@@ -250,6 +255,8 @@ add_range(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int offset, unsig
 {
     proto_item *ti;
 
+    if (!tree)
+        return;
     if (cls == WSCLOSE_CLASS_IANA)
         ti = proto_tree_add_string(tree, hf_wsclose_range, tvb, offset, 2,
                                    wmem_strdup_printf(pinfo->pool, "%s: %s",
@@ -268,12 +275,14 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
 {
     proto_item *it;
 
-    it = proto_tree_add_string(tree, hf_wsclose_from, tvb, 0, 0,
-                               close_handshake_side_name(an->from));
-    proto_item_set_generated(it);
-    it = proto_tree_add_string(tree, hf_wsclose_initiator, tvb, 0, 0,
-                               close_handshake_side_name(an->initiator));
-    proto_item_set_generated(it);
+    if (tree) {
+        it = proto_tree_add_string(tree, hf_wsclose_from, tvb, 0, 0,
+                                   close_handshake_side_name(an->from));
+        proto_item_set_generated(it);
+        it = proto_tree_add_string(tree, hf_wsclose_initiator, tvb, 0, 0,
+                                   close_handshake_side_name(an->initiator));
+        proto_item_set_generated(it);
+    }
     if (an->duplicate_of) {
         expert_add_info_format(pinfo, ti, &ei_wsclose_duplicate,
                                "Second close frame from the %s (its first is frame %u)",
@@ -281,15 +290,17 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
         note_expert(pinfo, &ei_wsclose_duplicate);
         return;
     }
-    if (an->reply_in) {
+    if (an->reply_in && tree) {
         it = proto_tree_add_uint(tree, hf_wsclose_reply_in, tvb, 0, 0, an->reply_in);
         proto_item_set_generated(it);
     }
     if (an->request_in) {
-        it = proto_tree_add_uint(tree, hf_wsclose_request_in, tvb, 0, 0, an->request_in);
-        proto_item_set_generated(it);
-        it = proto_tree_add_time(tree, hf_wsclose_time, tvb, 0, 0, &an->reply_time);
-        proto_item_set_generated(it);
+        if (tree) {
+            it = proto_tree_add_uint(tree, hf_wsclose_request_in, tvb, 0, 0, an->request_in);
+            proto_item_set_generated(it);
+            it = proto_tree_add_time(tree, hf_wsclose_time, tvb, 0, 0, &an->reply_time);
+            proto_item_set_generated(it);
+        }
         if (an->status_differs) {
             expert_add_info_format(pinfo, ti, &ei_wsclose_status_differs,
                                    "The %s answered with a status that differs from the "
@@ -310,9 +321,9 @@ wsclose_show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
     proto_tree *ab_tree;
     ws_side_t silent;
     gchar label[96];
-    wsclose_packet_note_t *note = wsclose_packet_note(pinfo);
 
-    note->aborted_connections++;
+    if (wsclose_stats_active())
+        wsclose_packet_note(pinfo)->aborted_connections++;
     for (silent = WS_SIDE_CLIENT; silent <= WS_SIDE_SERVER; silent++) {
         const char *reporter = close_handshake_side_name(WS_PEER(silent));
 
@@ -390,9 +401,13 @@ add_chat(packet_info *pinfo, proto_item *ti, const char *fmt, const char *name, 
 static void
 note_close(packet_info *pinfo, const close_payload_t *cp, const ws_close_analysis_t *an)
 {
-    wsclose_packet_note_t *note = wsclose_packet_note(pinfo);
-    wsclose_close_note_t *cn = wmem_new0(pinfo->pool, wsclose_close_note_t);
+    wsclose_packet_note_t *note;
+    wsclose_close_note_t *cn;
 
+    if (!wsclose_stats_active())
+        return;
+    note = wsclose_packet_note(pinfo);
+    cn = wmem_new0(pinfo->pool, wsclose_close_note_t);
     cn->has_code = cp && cp->kind == CLOSE_PAYLOAD_CODE;
     cn->code = cn->has_code ? cp->code : 0;
     cn->empty = cp && cp->kind == CLOSE_PAYLOAD_EMPTY;

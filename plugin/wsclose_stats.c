@@ -46,6 +46,15 @@ typedef struct {
 
 static GHashTable *counts_by_tree;
 
+/* The dissector notes packets for the statistics only while a tree is open. */
+static unsigned trees_open;
+
+bool
+wsclose_stats_active(void)
+{
+    return trees_open > 0;
+}
+
 static void
 stats_init(stats_tree *st)
 {
@@ -62,13 +71,14 @@ stats_init(stats_tree *st)
     if (!counts_by_tree)
         counts_by_tree = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     g_hash_table_insert(counts_by_tree, st, g_new0(conn_counts_t, 1));
+    trees_open++;
 }
 
 static void
 stats_cleanup(stats_tree *st)
 {
-    if (counts_by_tree)
-        g_hash_table_remove(counts_by_tree, st);
+    if (counts_by_tree && g_hash_table_remove(counts_by_tree, st) && trees_open)
+        trees_open--;
 }
 
 static void
@@ -111,7 +121,7 @@ wsclose_note_connection(packet_info *pinfo, const ws_connection_t *conn)
 {
     wsclose_packet_note_t *note;
 
-    if (conn->first_frame != pinfo->num)
+    if (!trees_open || conn->first_frame != pinfo->num)
         return;
     note = wsclose_packet_note(pinfo);
     if (note->counted_connection == conn)

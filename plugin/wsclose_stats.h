@@ -31,6 +31,9 @@ typedef struct {
     unsigned aborted_connections;
 } wsclose_packet_note_t;
 
+/* Whether a statistics tree is open: notes are only taken then. */
+bool wsclose_stats_active(void);
+
 /* This packet's note, created on first use. */
 wsclose_packet_note_t *wsclose_packet_note(packet_info *pinfo);
 
