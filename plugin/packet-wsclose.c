@@ -449,6 +449,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
     close_payload_t cp;
     proto_item *ti;
     proto_tree *cl_tree;
+    guint32 payload_len;
     guint payload_captured, examine;
     guint8 *payload = NULL;
     int payload_offset;
@@ -466,9 +467,13 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
     check_frame(pinfo, cl_tree, ti, &hdr);
 
     payload_offset = offset + (int)hdr.header_len;
-    payload_captured = captured - hdr.header_len;
-    if (payload_captured > hdr.payload_len)
-        payload_captured = (guint)hdr.payload_len;
+    /* The payload is what the built-in dissector delimits: its 32-bit frame length keeps
+     * only the low bits of a 64-bit payload length.  The wire length still decides the
+     * "over 125 bytes" error. */
+    payload_len = frame_len > hdr.header_len ? frame_len - hdr.header_len : 0;
+    payload_captured = captured > hdr.header_len ? captured - hdr.header_len : 0;
+    if (payload_captured > payload_len)
+        payload_captured = payload_len;
     examine = MIN(payload_captured, REASON_EXAMINE_MAX + 2);
     if (examine) {
         payload = (guint8 *)wmem_alloc(pinfo->pool, examine);
@@ -477,11 +482,11 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
             ws_unmask(payload, examine, hdr.mask, 0);
     }
     /* What the payload is follows from its length on the wire, not from what was captured. */
-    if (hdr.payload_len >= 2 && payload_captured < 2) {
+    if (payload_len >= 2 && payload_captured < 2) {
         not_captured(pinfo, tvb, cl_tree, ti, walk);
         return;
     }
-    close_payload_parse(payload, hdr.payload_len < 2 ? (size_t)hdr.payload_len : examine, &cp);
+    close_payload_parse(payload, payload_len < 2 ? payload_len : examine, &cp);
     /* The status the peer's WinHTTP application reports: the code, or 1005 when empty. */
     close_handshake_close(walk, pinfo, cp.kind != CLOSE_PAYLOAD_ONE_BYTE,
                           cp.kind == CLOSE_PAYLOAD_CODE ? cp.code : WSCLOSE_EMPTY_CODE, &an);

@@ -8,10 +8,12 @@
  * built-in WebSocket handle is registered: it calls the built-in dissector on the same
  * tvb, then walks the same frames for close frames (a 2-byte read per frame).
  *
- * Wrappers are created under the WebSocket protocol itself, so Decode As, "Enabled
- * Protocols" and the layer list (frame.protocols) look exactly as without the plugin; the
- * built-in handle is then reached through a private table with add_proto_name false, so
- * "websocket" is not listed twice.
+ * Where the wrapper is reached through a table entry or a conversation (the HTTP upgrade,
+ * the heuristic), it has no protocol of its own and calls the built-in handle as HTTP
+ * would: the layer list (frame.protocols) and "Enabled Protocols" stay as they are.  Decode
+ * As offers and names handles by protocol, so there the wrapper is created under the
+ * WebSocket protocol itself and reaches the built-in handle through a private table with
+ * add_proto_name false, so that "websocket" is not listed twice.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -35,13 +37,19 @@ enum { WS_HANDLE_UPGRADE, WS_HANDLE_TCP, WS_HANDLE_COUNT };
 static const char *const builtin_names[WS_HANDLE_COUNT] = {"websocket", "websocket_tcp"};
 
 static dissector_handle_t ws_builtin[WS_HANDLE_COUNT];
-static dissector_handle_t ws_wrapper[WS_HANDLE_COUNT];
+static dissector_handle_t ws_wrapper[WS_HANDLE_COUNT];      /* no protocol of its own */
+static dissector_handle_t ws_decode_as[WS_HANDLE_COUNT];    /* under the WebSocket protocol */
 static dissector_table_t ws_inner_table;
 static heur_dissector_t ws_builtin_heur;
 
+/*
+ * The built-in dissector, then the walk over the same frames.  A frame cut short by the
+ * capture stops the built-in dissector with an exception; the close frames before it, and
+ * what was captured of it, still get labels.  Only such tvbs pay for the exception frame.
+ */
 static int
-call_builtin_and_scan(unsigned which, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                      void *data)
+call_builtin_and_scan(unsigned which, bool as_websocket, tvbuff_t *tvb, packet_info *pinfo,
+                      proto_tree *tree, void *data)
 {
     guint16 can_desegment = pinfo->can_desegment;
     volatile int len = 0;
@@ -49,19 +57,24 @@ call_builtin_and_scan(unsigned which, tvbuff_t *tvb, packet_info *pinfo, proto_t
     /* One more dissector layer must not cost the built-in dissector its TCP reassembly. */
     if (can_desegment > 0)
         pinfo->can_desegment = can_desegment + 1;
-    TRY {
-        len = wsclose_dissector_try_uint(ws_inner_table, which, tvb, pinfo, tree, false, data);
+    if (tvb_captured_length(tvb) == tvb_reported_length(tvb)) {
+        len = as_websocket ? wsclose_dissector_try_uint(ws_inner_table, which, tvb, pinfo, tree,
+                                                        false, data)
+                           : call_dissector_only(ws_builtin[which], tvb, pinfo, tree, data);
+    } else {
+        TRY {
+            len = as_websocket
+                      ? wsclose_dissector_try_uint(ws_inner_table, which, tvb, pinfo, tree, false,
+                                                   data)
+                      : call_dissector_only(ws_builtin[which], tvb, pinfo, tree, data);
+        }
+        CATCH_ALL {
+            pinfo->can_desegment = can_desegment;
+            wsclose_scan(tvb, pinfo, tree, can_desegment > 0);
+            RETHROW;
+        }
+        ENDTRY;
     }
-    CATCH_ALL {
-        /*
-         * A frame cut short by the capture stops the built-in dissector with an exception;
-         * the close frames before it, and what was captured of it, still get labels.
-         */
-        pinfo->can_desegment = can_desegment;
-        wsclose_scan(tvb, pinfo, tree, can_desegment > 0);
-        RETHROW;
-    }
-    ENDTRY;
     pinfo->can_desegment = can_desegment;
     if (len > 0)
         wsclose_scan(tvb, pinfo, tree, can_desegment > 0);
@@ -71,13 +84,25 @@ call_builtin_and_scan(unsigned which, tvbuff_t *tvb, packet_info *pinfo, proto_t
 static int
 dissect_websocket_wrapped(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    return call_builtin_and_scan(WS_HANDLE_UPGRADE, tvb, pinfo, tree, data);
+    return call_builtin_and_scan(WS_HANDLE_UPGRADE, false, tvb, pinfo, tree, data);
 }
 
 static int
 dissect_websocket_tcp_wrapped(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    return call_builtin_and_scan(WS_HANDLE_TCP, tvb, pinfo, tree, data);
+    return call_builtin_and_scan(WS_HANDLE_TCP, false, tvb, pinfo, tree, data);
+}
+
+static int
+dissect_websocket_decode_as(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    return call_builtin_and_scan(WS_HANDLE_UPGRADE, true, tvb, pinfo, tree, data);
+}
+
+static int
+dissect_websocket_tcp_decode_as(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    return call_builtin_and_scan(WS_HANDLE_TCP, true, tvb, pinfo, tree, data);
 }
 
 static wsclose_heur_result_t
@@ -93,14 +118,15 @@ dissect_websocket_heur_wrapped(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
     return true;
 }
 
+/* The wrapper to put where the built-in handle is: Decode As needs one it can name. */
 static dissector_handle_t
-wrapper_of(dissector_handle_t handle)
+wrapper_of(dissector_handle_t handle, bool for_decode_as)
 {
     unsigned i;
 
     for (i = 0; i < WS_HANDLE_COUNT; i++) {
         if (handle && handle == ws_builtin[i])
-            return ws_wrapper[i];
+            return for_decode_as ? ws_decode_as[i] : ws_wrapper[i];
     }
     return NULL;
 }
@@ -119,7 +145,9 @@ collect_registration(const gchar *table_name, ftenum_t selector_type, gpointer k
                      gpointer value, gpointer user_data)
 {
     GSList **found = (GSList **)user_data;
-    dissector_handle_t wrapper = wrapper_of(dtbl_entry_get_handle((dtbl_entry_t *)value));
+    dissector_handle_t wrapper = wrapper_of(
+        dtbl_entry_get_handle((dtbl_entry_t *)value),
+        dissector_table_supports_decode_as(find_dissector_table(table_name)));
     registration_t *reg;
 
     if (!wrapper)
@@ -146,7 +174,7 @@ visit_table(const gchar *table_name, const gchar *ui_name _U_, gpointer user_dat
     /* Decode As offers the handles in this list: offer the wrapper in the same place. */
     for (handle = dissector_table_get_dissector_handles(find_dissector_table(table_name));
          handle; handle = handle->next) {
-        wrapper = wrapper_of((dissector_handle_t)handle->data);
+        wrapper = wrapper_of((dissector_handle_t)handle->data, true);
         if (wrapper)
             handle->data = wrapper;
     }
@@ -216,6 +244,8 @@ wsclose_hook_websocket(void)
 {
     static const dissector_t wrappers[WS_HANDLE_COUNT] = {dissect_websocket_wrapped,
                                                           dissect_websocket_tcp_wrapped};
+    static const dissector_t decode_as[WS_HANDLE_COUNT] = {dissect_websocket_decode_as,
+                                                           dissect_websocket_tcp_decode_as};
     GSList *registrations = NULL;
     heur_dtbl_entry_t *heur;
     int proto_websocket;
@@ -226,8 +256,10 @@ wsclose_hook_websocket(void)
         return;
     for (i = 0; i < WS_HANDLE_COUNT; i++) {
         ws_builtin[i] = find_dissector(builtin_names[i]);
-        if (ws_builtin[i])
-            ws_wrapper[i] = create_dissector_handle(wrappers[i], proto_websocket);
+        if (!ws_builtin[i])
+            continue;
+        ws_wrapper[i] = create_dissector_handle(wrappers[i], -1);
+        ws_decode_as[i] = create_dissector_handle(decode_as[i], proto_websocket);
     }
 
     dissector_all_tables_foreach_table(visit_table, &registrations, NULL);
