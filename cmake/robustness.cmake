@@ -116,7 +116,7 @@ set(_wsclose_py_env "WSCLOSE_PLUGIN=$<TARGET_FILE:wsclose>;PYTHONDONTWRITEBYTECO
 add_test(NAME equality
     COMMAND ${Python3_EXECUTABLE} -m unittest -v test_equality
     WORKING_DIRECTORY ${_wsclose_tests_dir})
-set_tests_properties(equality PROPERTIES ENVIRONMENT "${_wsclose_py_env}")
+set_tests_properties(equality PROPERTIES ENVIRONMENT "${_wsclose_py_env}" LABELS core)
 
 # The sanitized plugin: this build when it is sanitized, else a second build dir.
 if(WSCLOSE_SANITIZE)
@@ -129,7 +129,7 @@ set(_wsclose_sanitized_env
 add_test(NAME sanitized_build
     COMMAND bash ${_wsclose_tests_dir}/sanitized.sh build)
 add_test(NAME sanitized_tests
-    COMMAND bash ${_wsclose_tests_dir}/sanitized.sh test test_dissection test_real_captures)
+    COMMAND bash ${_wsclose_tests_dir}/sanitized.sh test test_dissection test_real_captures test_diagnosis)
 add_test(NAME fuzz_slice
     COMMAND bash ${_wsclose_tests_dir}/sanitized.sh fuzz --ci --rounds 2)
 set_tests_properties(sanitized_build sanitized_tests fuzz_slice PROPERTIES
