@@ -551,25 +551,25 @@ check_data_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *pinf
 void
 wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_desegment)
 {
-    gint64 offset = 0;
+    /* One look at the captured bytes, then plain C over them: this runs for every
+     * WebSocket segment. */
+    const guint captured_total = tvb_captured_length(tvb);
+    const guint reported_total = tvb_reported_length(tvb);
+    const guint8 *data;
+    guint64 offset = 0;
     ws_walk_t walk;
 
-    memset(&walk, 0, sizeof(walk));
-
-    if (!proto_is_protocol_enabled(wsclose_protocol))
+    if (captured_total == 0 || !proto_is_protocol_enabled(wsclose_protocol))
         return;
     close_handshake_websocket_seen();
+    memset(&walk, 0, sizeof(walk));
+    data = tvb_get_ptr(tvb, 0, captured_total);
 
-    while (tvb_reported_length_remaining(tvb, (gint)offset) > 0) {
-        guint captured = tvb_captured_length_remaining(tvb, (gint)offset);
-        guint avail = MIN(captured, WS_HEADER_MAX);
-        const guint8 *header;
-        guint32 frame_len;
+    while (offset < reported_total && offset < captured_total) {
+        const guint captured = captured_total - (guint)offset;
+        const guint8 *header = data + offset;
+        guint32 frame_len = ws_frame_pdu_len(header, MIN(captured, WS_HEADER_MAX));
 
-        if (avail == 0)
-            break;
-        header = tvb_get_ptr(tvb, (gint)offset, avail);
-        frame_len = ws_frame_pdu_len(header, avail);
         /* The built-in dissector stops here too: it asks for more data, or gives up. */
         if (frame_len < 2 || (could_desegment && captured < frame_len))
             break;
