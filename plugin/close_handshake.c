@@ -29,6 +29,14 @@ static wmem_map_t *data_after_close_frames;
 /* Connections with a close frame and no FIN/RST yet (first pass): only while there are
  * any can a data frame come after its sender's close. */
 static unsigned closing;
+/* Client ports of connections that have a close frame (one bit per port): a data frame
+ * whose ports are not among them cannot come after its sender's close, so it needs no
+ * conversation lookup.  Without FIN/RST (tshark -2 runs no taps in its first pass)
+ * "closing" never falls back to 0; this keeps data frames cheap all the same. */
+static guint8 *closing_ports;
+
+#define PORT_BIT_SET(map, port) ((map)[(port) >> 3] |= (guint8)(1u << ((port)&7)))
+#define PORT_BIT(map, port) ((map)[(port) >> 3] & (1u << ((port)&7)))
 
 /* Started on first use, so traffic without WebSocket never pays for them. */
 static bool fin_watch_active;
@@ -120,8 +128,11 @@ close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_known, gu
     out->from = from;
     /* Only the first pass writes state; later passes derive the same answers from it. */
     if (!PINFO_FD_VISITED(pinfo) && me->close_frame == 0) {
-        if (peer->close_frame == 0 && conn->end_frame == 0)
+        if (peer->close_frame == 0 && conn->end_frame == 0) {
             closing++;
+            PORT_BIT_SET(closing_ports, 0xffff & (conn->server_port == pinfo->srcport ? pinfo->destport
+                                                                           : pinfo->srcport));
+        }
         me->close_frame = pinfo->num;
         me->close_time = pinfo->abs_ts;
         me->close_status = status;
@@ -164,7 +175,9 @@ close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *from)
         return conn->side[*from].data_after_close == pinfo->num ? conn->side[*from].close_frame
                                                                  : 0;
     }
-    if (closing == 0 && walk->closes[0] == 0 && walk->closes[1] == 0)
+    if (walk->closes[0] == 0 && walk->closes[1] == 0 &&
+        (closing == 0 || !(PORT_BIT(closing_ports, pinfo->srcport & 0xffff) ||
+                           PORT_BIT(closing_ports, pinfo->destport & 0xffff))))
         return 0;
     conn = walk->conn;
     if (!conn) {
@@ -277,6 +290,7 @@ close_handshake_init(void)
     abort_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     data_after_close_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     stream_seen = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    closing_ports = (guint8 *)wmem_alloc0(wmem_file_scope(), 65536 / 8);
     closing = 0;
 }
 
@@ -286,6 +300,7 @@ close_handshake_cleanup(void)
     abort_frames = NULL;
     data_after_close_frames = NULL;
     stream_seen = NULL;
+    closing_ports = NULL;
     if (fin_watch_active) {
         remove_tap_listener(&fin_watch_tapdata);
         fin_watch_active = false;
