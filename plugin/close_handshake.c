@@ -130,8 +130,9 @@ close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_known, gu
     if (!PINFO_FD_VISITED(pinfo) && me->close_frame == 0) {
         if (peer->close_frame == 0 && conn->end_frame == 0) {
             closing++;
-            PORT_BIT_SET(closing_ports, 0xffff & (conn->server_port == pinfo->srcport ? pinfo->destport
-                                                                           : pinfo->srcport));
+            PORT_BIT_SET(
+                closing_ports,
+                0xffff & (conn->server_port == pinfo->srcport ? pinfo->destport : pinfo->srcport));
         }
         me->close_frame = pinfo->num;
         me->close_time = pinfo->abs_ts;
@@ -140,9 +141,8 @@ close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_known, gu
     }
     if (me->close_frame != pinfo->num || nth > 0) {
         out->duplicate_of = me->close_frame;
-        out->initiator = (peer->close_frame != 0 && peer->close_frame < me->close_frame)
-                             ? WS_PEER(from)
-                             : from;
+        out->initiator =
+            (peer->close_frame != 0 && peer->close_frame < me->close_frame) ? WS_PEER(from) : from;
         return;
     }
     if (closed_before(peer, pinfo->num)) {
@@ -172,8 +172,7 @@ close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *from)
         if (!conn)
             return 0;
         *from = close_handshake_side(conn, pinfo);
-        return conn->side[*from].data_after_close == pinfo->num ? conn->side[*from].close_frame
-                                                                 : 0;
+        return conn->side[*from].data_after_close == pinfo->num ? conn->side[*from].close_frame : 0;
     }
     if (walk->closes[0] == 0 && walk->closes[1] == 0 &&
         (closing == 0 || !(PORT_BIT(closing_ports, pinfo->srcport & 0xffff) ||

@@ -26,20 +26,20 @@ typedef enum { WS_SIDE_CLIENT = 0, WS_SIDE_SERVER = 1 } ws_side_t;
 #define WS_PEER(side) ((ws_side_t)(1 - (side)))
 
 typedef struct {
-    guint32 close_frame;   /* first close frame this side sent; 0: none (yet) */
+    guint32 close_frame; /* first close frame this side sent; 0: none (yet) */
     nstime_t close_time;
-    guint16 close_status;  /* status the peer's application reports for it */
+    guint16 close_status; /* status the peer's application reports for it */
     bool close_status_known;
     guint32 data_after_close; /* first data frame this side sent after its close */
 } ws_endpoint_t;
 
 typedef struct {
     ws_endpoint_t side[2];
-    guint32 first_frame;   /* where wsclose started to follow this connection */
+    guint32 first_frame; /* where wsclose started to follow this connection */
     bool server_known;
     address server_addr;
     guint32 server_port;
-    guint32 end_frame;     /* first FIN or RST of the TCP connection; 0: none (yet) */
+    guint32 end_frame; /* first FIN or RST of the TCP connection; 0: none (yet) */
     bool end_rst;
 } ws_connection_t;
 
@@ -53,11 +53,11 @@ typedef struct {
 typedef struct {
     ws_side_t from;
     ws_side_t initiator;
-    guint32 duplicate_of;  /* this side's first close frame, when this is another one */
-    guint32 request_in;    /* the close this one answers */
-    guint32 reply_in;      /* the close that answered this one (known in later passes) */
-    nstime_t reply_time;   /* from the initiating close to this reply */
-    bool status_differs;   /* a reply whose status is not the initiator's */
+    guint32 duplicate_of; /* this side's first close frame, when this is another one */
+    guint32 request_in;   /* the close this one answers */
+    guint32 reply_in;     /* the close that answered this one (known in later passes) */
+    nstime_t reply_time;  /* from the initiating close to this reply */
+    bool status_differs;  /* a reply whose status is not the initiator's */
     guint16 request_status;
 } ws_close_analysis_t;
 
@@ -78,8 +78,8 @@ const char *close_handshake_side_name(ws_side_t side);
 
 /* A close frame from the sender of this packet; status_known is false when the payload
  * carries no readable status (1 byte, or not captured). */
-void close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_known,
-                           guint16 status, ws_close_analysis_t *out);
+void close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_known, guint16 status,
+                           ws_close_analysis_t *out);
 
 /* A data frame from the sender of this packet: the sender's close frame number when this
  * is the first data frame it sent after its close frame, else 0. */

@@ -14,16 +14,16 @@
 #include <stdint.h>
 
 typedef enum {
-    CLOSE_PAYLOAD_EMPTY,     /* no status code: the receiver reports 1005 */
-    CLOSE_PAYLOAD_ONE_BYTE,  /* invalid: a status code needs two bytes */
-    CLOSE_PAYLOAD_CODE,      /* status code, maybe followed by a reason */
+    CLOSE_PAYLOAD_EMPTY,    /* no status code: the receiver reports 1005 */
+    CLOSE_PAYLOAD_ONE_BYTE, /* invalid: a status code needs two bytes */
+    CLOSE_PAYLOAD_CODE,     /* status code, maybe followed by a reason */
 } close_payload_kind_t;
 
 typedef struct {
     close_payload_kind_t kind;
-    uint16_t code;        /* valid for CLOSE_PAYLOAD_CODE */
-    size_t reason_len;    /* bytes after the code, as examined */
-    bool reason_utf8;     /* the reason bytes examined are well-formed UTF-8 */
+    uint16_t code;     /* valid for CLOSE_PAYLOAD_CODE */
+    size_t reason_len; /* bytes after the code, as examined */
+    bool reason_utf8;  /* the reason bytes examined are well-formed UTF-8 */
 } close_payload_t;
 
 /* payload holds the first len bytes of the (unmasked) close payload. */

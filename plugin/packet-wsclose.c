@@ -132,7 +132,6 @@ note_expert(packet_info *pinfo, expert_field *ei)
     wmem_list_append(note->experts, GINT_TO_POINTER(ei->hf));
 }
 
-
 /* wsclose.status shows the WinHTTP name where there is one, and the class otherwise. */
 static void
 format_status(gchar *buf, guint32 code)
@@ -154,9 +153,8 @@ info_append(packet_info *pinfo, const char *label)
 
     if (!text)
         return;
-    col_append_lstr(pinfo->cinfo, COL_INFO,
-                    (*text && text[strlen(text) - 1] != ' ') ? " [" : "[", label, "]",
-                    COL_ADD_LSTR_TERMINATOR);
+    col_append_lstr(pinfo->cinfo, COL_INFO, (*text && text[strlen(text) - 1] != ' ') ? " [" : "[",
+                    label, "]", COL_ADD_LSTR_TERMINATOR);
 }
 
 /* Info text for a code without a name in the chosen set: the code and where it stands. */
@@ -188,8 +186,7 @@ label_status(packet_info *pinfo, proto_item *ti, unsigned code, bool empty)
     wsclose_class_t cls = wsclose_classify(code);
 
     if (name) {
-        proto_item_append_text(ti, empty ? ": %s (%u, no status code)" : ": %s (%u)", name,
-                               code);
+        proto_item_append_text(ti, empty ? ": %s (%u, no status code)" : ": %s (%u)", name, code);
         info_append(pinfo, name);
         return;
     }
@@ -205,14 +202,13 @@ label_status(packet_info *pinfo, proto_item *ti, unsigned code, bool empty)
 
 /* The same code's name in websocket.h, .NET and the IANA registry, where it has one. */
 static void
-add_name_sets(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
-              const wsclose_code_info_t *row)
+add_name_sets(proto_tree *tree, tvbuff_t *tvb, int offset, int len, const wsclose_code_info_t *row)
 {
     proto_item *ti;
 
     if (row->websocket_h) {
-        ti = proto_tree_add_string(tree, hf_wsclose_websocket_h, tvb, offset, len,
-                                   row->websocket_h);
+        ti =
+            proto_tree_add_string(tree, hf_wsclose_websocket_h, tvb, offset, len, row->websocket_h);
         proto_item_set_generated(ti);
     }
     if (row->dotnet) {
@@ -251,7 +247,8 @@ add_winhttp_status(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
 }
 
 static void
-add_range(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int offset, unsigned code, wsclose_class_t cls)
+add_range(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int offset, unsigned code,
+          wsclose_class_t cls)
 {
     proto_item *ti;
 
@@ -263,8 +260,8 @@ add_range(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int offset, unsig
                                                       wsclose_class_label(cls),
                                                       wsclose_code_info(code)->iana));
     else
-        ti = proto_tree_add_string(tree, hf_wsclose_range, tvb, offset, 2,
-                                   wsclose_class_label(cls));
+        ti =
+            proto_tree_add_string(tree, hf_wsclose_range, tvb, offset, 2, wsclose_class_label(cls));
     proto_item_set_generated(ti);
 }
 
@@ -313,8 +310,7 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
 }
 
 void
-wsclose_show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
-                   const ws_connection_t *conn)
+wsclose_show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connection_t *conn)
 {
     const wsclose_code_info_t *aborted = wsclose_winhttp_status(WSCLOSE_ABORTED_CODE);
     proto_item *ti, *it;
@@ -350,7 +346,7 @@ wsclose_show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
 
 /* Expert items that follow from the frame alone (no connection state). */
 static void
-check_frame(packet_info *pinfo, proto_tree *tree, proto_item *ti, const ws_frame_header_t *hdr)
+check_frame(packet_info *pinfo, proto_item *ti, const ws_frame_header_t *hdr)
 {
     if (hdr->payload_len > WS_CONTROL_PAYLOAD_MAX) {
         expert_add_info_format(pinfo, ti, &ei_wsclose_too_long,
@@ -363,7 +359,6 @@ check_frame(packet_info *pinfo, proto_tree *tree, proto_item *ti, const ws_frame
         expert_add_info(pinfo, ti, &ei_wsclose_not_final);
         note_expert(pinfo, &ei_wsclose_not_final);
     }
-    (void)tree;
 }
 
 static void
@@ -377,8 +372,8 @@ check_code(packet_info *pinfo, proto_item *ti, unsigned code, wsclose_class_t cl
         note_expert(pinfo, &ei_wsclose_api_only_code);
     } else if (cls == WSCLOSE_CLASS_RESERVED || cls == WSCLOSE_CLASS_INVALID) {
         expert_add_info_format(pinfo, ti, &ei_wsclose_reserved_code,
-                               "Close code %u is %s and must not be sent (RFC 6455 7.4.2)",
-                               code, cls == WSCLOSE_CLASS_RESERVED ? "reserved" : "invalid");
+                               "Close code %u is %s and must not be sent (RFC 6455 7.4.2)", code,
+                               cls == WSCLOSE_CLASS_RESERVED ? "reserved" : "invalid");
         note_expert(pinfo, &ei_wsclose_reserved_code);
     }
 }
@@ -464,7 +459,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
         not_captured(pinfo, tvb, cl_tree, ti, walk);
         return;
     }
-    check_frame(pinfo, cl_tree, ti, &hdr);
+    check_frame(pinfo, ti, &hdr);
 
     payload_offset = offset + (int)hdr.header_len;
     /* The payload is what the built-in dissector delimits: its 32-bit frame length keeps
@@ -533,8 +528,8 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
 
 /* A data frame: flagged when it is the first its sender sent after its close frame. */
 static void
-check_data_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *pinfo,
-                 proto_tree *tree, ws_walk_t *walk)
+check_data_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *pinfo, proto_tree *tree,
+                 ws_walk_t *walk)
 {
     ws_side_t from;
     guint32 close_frame = close_handshake_data(walk, pinfo, &from);
@@ -658,8 +653,7 @@ proto_register_wsclose(void)
     };
 
     static ei_register_info ei[] = {
-        {&ei_wsclose_close,
-         {"wsclose.close", PI_SEQUENCE, PI_CHAT, "WebSocket close", EXPFILL}},
+        {&ei_wsclose_close, {"wsclose.close", PI_SEQUENCE, PI_CHAT, "WebSocket close", EXPFILL}},
         {&ei_wsclose_api_only_code,
          {"wsclose.api_only_code", PI_PROTOCOL, PI_WARN,
           "Close code for APIs to report (1005, 1006, 1015) sent on the wire", EXPFILL}},
@@ -675,8 +669,8 @@ proto_register_wsclose(void)
           "bytes as the reason",
           EXPFILL}},
         {&ei_wsclose_too_long,
-         {"wsclose.payload_too_long", PI_PROTOCOL, PI_ERROR,
-          "Close frame payload over 125 bytes", EXPFILL}},
+         {"wsclose.payload_too_long", PI_PROTOCOL, PI_ERROR, "Close frame payload over 125 bytes",
+          EXPFILL}},
         {&ei_wsclose_not_final,
          {"wsclose.not_final", PI_PROTOCOL, PI_ERROR,
           "Close frame not final (FIN=0): control frames must not be fragmented", EXPFILL}},
@@ -700,8 +694,8 @@ proto_register_wsclose(void)
     expert_module_t *expert_wsclose;
     module_t *wsclose_module;
 
-    proto_wsclose = proto_register_protocol("WebSocket Close Status (WinHTTP)", "WSCLOSE",
-                                            "wsclose");
+    proto_wsclose =
+        proto_register_protocol("WebSocket Close Status (WinHTTP)", "WSCLOSE", "wsclose");
     proto_register_field_array(proto_wsclose, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert_wsclose = expert_register_protocol(proto_wsclose);

@@ -11,8 +11,8 @@
 
 #include <ws_version.h>
 
-#define WSCLOSE_WS_AT_LEAST(major, minor)                                                  \
-    (WIRESHARK_VERSION_MAJOR > (major) ||                                                 \
+#define WSCLOSE_WS_AT_LEAST(major, minor)                                                          \
+    (WIRESHARK_VERSION_MAJOR > (major) ||                                                          \
      (WIRESHARK_VERSION_MAJOR == (major) && WIRESHARK_VERSION_MINOR >= (minor)))
 
 /* Heuristic dissectors return gboolean up to 4.2, bool from 4.4 on. */

@@ -26,11 +26,11 @@
 
 typedef struct {
     bool fin;
-    uint8_t rsv;    /* RSV1-3, right-aligned */
+    uint8_t rsv; /* RSV1-3, right-aligned */
     uint8_t opcode;
     bool masked;
     uint8_t mask[4];
-    unsigned header_len; /* 2 to 14 */
+    unsigned header_len;  /* 2 to 14 */
     uint64_t payload_len; /* as written on the wire */
 } ws_frame_header_t;
 

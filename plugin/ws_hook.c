@@ -37,10 +37,21 @@ enum { WS_HANDLE_UPGRADE, WS_HANDLE_TCP, WS_HANDLE_COUNT };
 static const char *const builtin_names[WS_HANDLE_COUNT] = {"websocket", "websocket_tcp"};
 
 static dissector_handle_t ws_builtin[WS_HANDLE_COUNT];
-static dissector_handle_t ws_wrapper[WS_HANDLE_COUNT];      /* no protocol of its own */
-static dissector_handle_t ws_decode_as[WS_HANDLE_COUNT];    /* under the WebSocket protocol */
+static dissector_handle_t ws_wrapper[WS_HANDLE_COUNT];   /* no protocol of its own */
+static dissector_handle_t ws_decode_as[WS_HANDLE_COUNT]; /* under the WebSocket protocol */
 static dissector_table_t ws_inner_table;
 static heur_dissector_t ws_builtin_heur;
+
+/* The built-in handle, reached without adding a second "websocket" layer when the wrapper
+ * already carries the WebSocket protocol. */
+static int
+call_builtin(unsigned which, bool as_websocket, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+             void *data)
+{
+    if (as_websocket)
+        return wsclose_dissector_try_uint(ws_inner_table, which, tvb, pinfo, tree, false, data);
+    return call_dissector_only(ws_builtin[which], tvb, pinfo, tree, data);
+}
 
 /*
  * The built-in dissector, then the walk over the same frames.  A frame cut short by the
@@ -58,17 +69,14 @@ call_builtin_and_scan(unsigned which, bool as_websocket, tvbuff_t *tvb, packet_i
     if (can_desegment > 0)
         pinfo->can_desegment = can_desegment + 1;
     if (tvb_captured_length(tvb) == tvb_reported_length(tvb)) {
-        len = as_websocket ? wsclose_dissector_try_uint(ws_inner_table, which, tvb, pinfo, tree,
-                                                        false, data)
-                           : call_dissector_only(ws_builtin[which], tvb, pinfo, tree, data);
+        len = call_builtin(which, as_websocket, tvb, pinfo, tree, data);
     } else {
-        TRY {
-            len = as_websocket
-                      ? wsclose_dissector_try_uint(ws_inner_table, which, tvb, pinfo, tree, false,
-                                                   data)
-                      : call_dissector_only(ws_builtin[which], tvb, pinfo, tree, data);
+        TRY
+        {
+            len = call_builtin(which, as_websocket, tvb, pinfo, tree, data);
         }
-        CATCH_ALL {
+        CATCH_ALL
+        {
             pinfo->can_desegment = can_desegment;
             wsclose_scan(tvb, pinfo, tree, can_desegment > 0);
             RETHROW;
@@ -141,13 +149,13 @@ typedef struct {
 } registration_t;
 
 static void
-collect_registration(const gchar *table_name, ftenum_t selector_type, gpointer key,
-                     gpointer value, gpointer user_data)
+collect_registration(const gchar *table_name, ftenum_t selector_type, gpointer key, gpointer value,
+                     gpointer user_data)
 {
     GSList **found = (GSList **)user_data;
-    dissector_handle_t wrapper = wrapper_of(
-        dtbl_entry_get_handle((dtbl_entry_t *)value),
-        dissector_table_supports_decode_as(find_dissector_table(table_name)));
+    dissector_handle_t wrapper =
+        wrapper_of(dtbl_entry_get_handle((dtbl_entry_t *)value),
+                   dissector_table_supports_decode_as(find_dissector_table(table_name)));
     registration_t *reg;
 
     if (!wrapper)
@@ -172,8 +180,8 @@ visit_table(const gchar *table_name, const gchar *ui_name _U_, gpointer user_dat
     if (strcmp(table_name, INNER_TABLE) == 0)
         return;
     /* Decode As offers the handles in this list: offer the wrapper in the same place. */
-    for (handle = dissector_table_get_dissector_handles(find_dissector_table(table_name));
-         handle; handle = handle->next) {
+    for (handle = dissector_table_get_dissector_handles(find_dissector_table(table_name)); handle;
+         handle = handle->next) {
         wrapper = wrapper_of((dissector_handle_t)handle->data, true);
         if (wrapper)
             handle->data = wrapper;

@@ -103,8 +103,7 @@ count_close(stats_tree *st, const wsclose_close_note_t *note, int *clean)
     tick_stat_node(st, label, st_node_status, FALSE);
     if (note->has_code) {
         tick_stat_node(st, st_str_range, st_node_closes, TRUE);
-        tick_stat_node(st, wsclose_class_label(wsclose_classify(note->code)), st_node_range,
-                       FALSE);
+        tick_stat_node(st, wsclose_class_label(wsclose_classify(note->code)), st_node_range, FALSE);
     }
     tick_stat_node(st, st_str_sender, st_node_closes, TRUE);
     tick_stat_node(st, close_handshake_side_name(note->from), st_node_sender, FALSE);

@@ -14,9 +14,9 @@
 #include "close_handshake.h"
 
 typedef struct {
-    bool has_code;          /* a status code was on the wire */
+    bool has_code; /* a status code was on the wire */
     guint16 code;
-    bool empty;             /* no payload: the application reports 1005 */
+    bool empty; /* no payload: the application reports 1005 */
     ws_side_t from;
     ws_side_t initiator;
     bool duplicate;
@@ -24,8 +24,8 @@ typedef struct {
 } wsclose_close_note_t;
 
 typedef struct {
-    wmem_list_t *closes;    /* wsclose_close_note_t * */
-    wmem_list_t *experts;   /* GINT_TO_POINTER(hf id of each expert item added) */
+    wmem_list_t *closes;  /* wsclose_close_note_t * */
+    wmem_list_t *experts; /* GINT_TO_POINTER(hf id of each expert item added) */
     unsigned new_connections;
     const ws_connection_t *counted_connection;
     unsigned aborted_connections;

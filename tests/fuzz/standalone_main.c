@@ -88,7 +88,7 @@ make_input(uint8_t *buf, size_t max_len)
     for (i = 0; i < len; i++) {
         uint64_t r = rng();
         buf[i] = biased && (r & 3) == 0 ? interesting[(r >> 8) % sizeof(interesting)]
-                                         : (uint8_t)(r >> 16);
+                                        : (uint8_t)(r >> 16);
     }
     if (biased && len >= 2) {
         buf[0] = (rng() & 1) ? 0x88 : buf[0];
@@ -130,7 +130,7 @@ main(int argc, char **argv)
         free(exact);
     }
     free(buf);
-    printf("%s: %llu random inputs (seed %llu, max_len %zu), replayed %d path(s): ok\n",
-           argv[0], runs, seed, max_len, argc - 1);
+    printf("%s: %llu random inputs (seed %llu, max_len %zu), replayed %d path(s): ok\n", argv[0],
+           runs, seed, max_len, argc - 1);
     return rc;
 }
