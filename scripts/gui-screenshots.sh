@@ -6,24 +6,30 @@
 #   gui-packet-list.png     enum-codes.pcapng filtered on wsclose, with the "wsclose"
 #                           profile of docs/profile/ (a "WinHTTP close status" column)
 #   gui-packet-details.png  a close frame with the wsclose subtree expanded
-#   gui-stats-tree.png      the wsclose statistics tree (-z wsclose,tree), only when
-#                           the GUI offers it (wireshark -z help lists it)
+#   gui-stats-tree.png      the statistics tree "WebSocket Close Status (WinHTTP)" of
+#                           WSCLOSE_STATS_CAPTURE, opened from the Statistics menu
 #
 # The GUI runs with the plugin in the personal plugin folder of a throw-away HOME,
 # as uid 65534 (nobody) when run as root (Wireshark as root ignores personal plugin
 # folders). Installs what it lacks from scripts/deps-gui.txt (with sudo when not root).
 #
 # Environment: WSCLOSE_PLUGIN  the plugin to show  [build/plugin/wsclose.so]
-#              WSCLOSE_STATS_TREE  the -z argument of the statistics shot  [wsclose,tree]
+#              WSCLOSE_STATS_CAPTURE  the capture of the statistics shot, from captures/
+#                                     [enum-codes.pcapng]
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$here/docs}
 plugin=${WSCLOSE_PLUGIN:-$here/build/plugin/wsclose.so}
-stats_tree=${WSCLOSE_STATS_TREE:-wsclose,tree}
 capture=enum-codes.pcapng
+stats_capture=${WSCLOSE_STATS_CAPTURE:-$capture}
+stats_title="WebSocket Close Status (WinHTTP)"   # the plugin's stats_tree_register_plugin
+stats_title_re='WebSocket Close Status \(WinHTTP\)'  # xdotool search --name takes a regex
 details_frame=92        # 1007: WINHTTP_WEB_SOCKET_INVALID_PAYLOAD_CLOSE_STATUS, with its alias
 width=1440 height=810   # the screen, and the main window filling it
+# The statistics dialog: all columns, and all rows of enum-codes' tree (others: taller).
+stats_size="1160 640"
+[ "$stats_capture" = enum-codes.pcapng ] || stats_size="1160 $height"
 
 log() { echo "gui-screenshots: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -65,6 +71,7 @@ mkdir -p "$home/.local/lib/wireshark/plugins/$mm/epan" "$home/.config/wireshark/
 cp "$plugin" "$home/.local/lib/wireshark/plugins/$mm/epan/"
 cp -r "$here/docs/profile/wsclose" "$home/.config/wireshark/profiles/"
 cp "$here/captures/$capture" "$home/"
+[ -f "$home/$stats_capture" ] || cp "$here/captures/$stats_capture" "$home/"
 # Window and panes: the main window fills the screen, no bytes pane, no first-run nags.
 for dir in "$home/.config/wireshark" "$home/.config/wireshark/profiles/wsclose"; do
     cat >"$dir/recent" <<EOF
@@ -192,24 +199,22 @@ sleep 1
 shot gui-packet-details.png
 quit
 
-# 3. The statistics tree, when the plugin has one.
-# wireshark -z help (the GUI's own list, on stderr) is not tshark's: 4.0's GUI has no
-# -z for statistics trees.
-if user_env wireshark -z help 2>&1 | grep -qx "[[:space:]]*$stats_tree"; then
-    recent_common Default
-    gui "$capture" -r "$cap" -z "$stats_tree"
-    # The statistics dialog: the visible window that is not the main window.
-    dialog=""
-    for _ in $(seq 20); do
-        for w in $(user_env xdotool search --onlyvisible --name . 2>/dev/null); do
-            [ "$w" = "$main_win" ] || dialog=$w
-        done
-        [ -n "$dialog" ] && break
-        sleep 0.5
-    done
-    sleep 2
-    shot gui-stats-tree.png "${dialog:-root}"
-    quit
-else
-    log "wireshark -z help does not list $stats_tree: no statistics tree shot"
-fi
+# 3. The statistics tree: 4.0's GUI has no -z for statistics trees (wireshark -z help
+#    lists none), so it is opened from the menu: Statistics (Alt+S), Up (the menu wraps
+#    to its last entry, the plugin's "WebSocket Close Status (WinHTTP)"), Return. The
+#    dialog computes the tree at once; it is moved to the corner and enlarged so that all
+#    rows and columns show, and shot on its own.
+recent_common Default
+gui "$stats_capture" -r "$home/$stats_capture"
+user_env xdotool windowfocus --sync "$main_win" key alt+s sleep 1 key Up sleep 0.5 key Return
+dialog=""
+for _ in $(seq 20); do
+    dialog=$(user_env xdotool search --onlyvisible --name "$stats_title_re" 2>/dev/null | head -n1 || true)
+    [ -n "$dialog" ] && break
+    sleep 0.5
+done
+[ -n "$dialog" ] || { cat "$work/wireshark.log" >&2; die "no window '$stats_title' from the Statistics menu"; }
+user_env xdotool windowmove --sync "$dialog" 0 0 windowsize --sync "$dialog" $stats_size
+sleep 2
+shot gui-stats-tree.png "$dialog"
+quit
