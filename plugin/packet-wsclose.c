@@ -318,8 +318,11 @@ wsclose_show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws
     ws_side_t silent;
     gchar label[96];
 
-    if (wsclose_stats_active())
+    if (wsclose_stats_active()) {
         wsclose_packet_note(pinfo)->aborted_connections++;
+        /* A connection first met at its end (no close frame was seen) counts here. */
+        wsclose_note_connection(pinfo, conn);
+    }
     for (silent = WS_SIDE_CLIENT; silent <= WS_SIDE_SERVER; silent++) {
         const char *reporter = close_handshake_side_name(WS_PEER(silent));
 
