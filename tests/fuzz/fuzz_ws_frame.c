@@ -9,14 +9,7 @@
 #include <string.h>
 
 #include "ws_frame.h"
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            __builtin_trap();                                                                      \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
