@@ -132,6 +132,13 @@ note_expert(packet_info *pinfo, expert_field *ei)
     wmem_list_append(note->experts, GINT_TO_POINTER(ei->hf));
 }
 
+static void
+add_expert(packet_info *pinfo, proto_item *ti, expert_field *ei)
+{
+    expert_add_info(pinfo, ti, ei);
+    note_expert(pinfo, ei);
+}
+
 /* wsclose.status shows the WinHTTP name where there is one, and the class otherwise. */
 static void
 format_status(gchar *buf, guint32 code)
@@ -359,8 +366,7 @@ check_frame(packet_info *pinfo, proto_item *ti, const ws_frame_header_t *hdr)
         note_expert(pinfo, &ei_wsclose_too_long);
     }
     if (!hdr->fin) {
-        expert_add_info(pinfo, ti, &ei_wsclose_not_final);
-        note_expert(pinfo, &ei_wsclose_not_final);
+        add_expert(pinfo, ti, &ei_wsclose_not_final);
     }
 }
 
@@ -428,8 +434,7 @@ not_captured(packet_info *pinfo, tvbuff_t *tvb, proto_tree *cl_tree, proto_item 
     close_handshake_close(walk, pinfo, false, 0, &an);
     note_close(pinfo, NULL, &an);
     add_handshake(cl_tree, tvb, pinfo, ti, &an);
-    expert_add_info(pinfo, ti, &ei_wsclose_truncated);
-    note_expert(pinfo, &ei_wsclose_truncated);
+    add_expert(pinfo, ti, &ei_wsclose_truncated);
     info_append(pinfo, "close status not captured");
 }
 
@@ -501,8 +506,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
     case CLOSE_PAYLOAD_ONE_BYTE:
         proto_item_append_text(ti, ": [Malformed: 1-byte payload]");
         add_handshake(cl_tree, tvb, pinfo, ti, &an);
-        expert_add_info(pinfo, ti, &ei_wsclose_one_byte);
-        note_expert(pinfo, &ei_wsclose_one_byte);
+        add_expert(pinfo, ti, &ei_wsclose_one_byte);
         info_append(pinfo, "Malformed close payload");
         return;
     case CLOSE_PAYLOAD_CODE:
@@ -521,8 +525,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
     add_handshake(cl_tree, tvb, pinfo, ti, &an);
     check_code(pinfo, ti, cp.code, cls);
     if (!cp.reason_utf8) {
-        expert_add_info(pinfo, ti, &ei_wsclose_reason_utf8);
-        note_expert(pinfo, &ei_wsclose_reason_utf8);
+        add_expert(pinfo, ti, &ei_wsclose_reason_utf8);
     }
     if (info && !wsclose_code_is_api_only(cp.code) && hdr.fin &&
         hdr.payload_len <= WS_CONTROL_PAYLOAD_MAX)
