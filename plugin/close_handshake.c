@@ -9,6 +9,7 @@
 #include <epan/dissectors/packet-tcp.h>
 #include <epan/epan_dissect.h>
 #include <epan/packet.h>
+#include <epan/proto_data.h>
 #include <epan/tap.h>
 
 #include "close_handshake.h"
@@ -35,6 +36,34 @@ static unsigned closing;
  * "closing" never falls back to 0; this keeps data frames cheap all the same. */
 static guint8 *closing_ports;
 
+/*
+ * Connections met lately, by port pair, so that a connection's later close frames skip the
+ * conversation lookup (about 1.1k instructions each, the largest cost of a close frame).
+ * A slot is trusted only once the tcp tap has seen the frame that filled it: the tap then
+ * also sees every SYN, and a SYN on the same ports may start a new connection (TCP starts a
+ * new conversation there), so it empties the slot.  Without taps (tshark -2's first pass)
+ * no slot is ever trusted and every close frame looks its conversation up.
+ */
+#define RECENT_SLOTS 256
+typedef struct {
+    ws_connection_t *conn; /* NULL: empty */
+    guint32 frame;         /* the close frame that filled it */
+    bool confirmed;        /* the tcp tap has seen that frame */
+    guint8 addr_len;       /* IPv4 or IPv6 only */
+    guint16 port[2];       /* [0] from the sender of that frame, [1] to its receiver */
+    guint8 addr[2][16];
+} recent_conn_t;
+static recent_conn_t recent[RECENT_SLOTS];
+
+/* The connection of the close frame being dissected, for the tcp tap's visit to it. */
+static struct {
+    ws_connection_t *conn;
+    guint32 frame;
+    guint16 port[2];
+} pending;
+
+#define RECENT_SLOT(port_a, port_b) (&recent[((port_a) ^ (port_b)) & (RECENT_SLOTS - 1)])
+
 #define PORT_BIT_SET(map, port) ((map)[(port) >> 3] |= (guint8)(1u << ((port)&7)))
 #define PORT_BIT(map, port) ((map)[(port) >> 3] & (1u << ((port)&7)))
 
@@ -60,14 +89,114 @@ new_connection(conversation_t *conv, packet_info *pinfo)
     return conn;
 }
 
+static bool
+recent_addr_fits(const address *addr)
+{
+    return (addr->type == AT_IPv4 || addr->type == AT_IPv6) && addr->len <= 16;
+}
+
+/* The connection of a slot, if the slot holds these two endpoints (either way round). */
+static bool
+recent_holds(const recent_conn_t *r, const address *src, guint32 sport, const address *dst,
+             guint32 dport)
+{
+    if (!r->conn || r->addr_len != src->len || src->len != dst->len || src->type != dst->type)
+        return false;
+    if (r->port[0] == sport && r->port[1] == dport)
+        return memcmp(r->addr[0], src->data, r->addr_len) == 0 &&
+               memcmp(r->addr[1], dst->data, r->addr_len) == 0;
+    if (r->port[0] == dport && r->port[1] == sport)
+        return memcmp(r->addr[0], dst->data, r->addr_len) == 0 &&
+               memcmp(r->addr[1], src->data, r->addr_len) == 0;
+    return false;
+}
+
+static ws_connection_t *
+recent_lookup(const packet_info *pinfo)
+{
+    const recent_conn_t *r = RECENT_SLOT(pinfo->srcport, pinfo->destport);
+
+    if (!r->confirmed ||
+        !recent_holds(r, &pinfo->src, pinfo->srcport, &pinfo->dst, pinfo->destport))
+        return NULL;
+    return r->conn;
+}
+
+static void
+recent_put(const packet_info *pinfo, ws_connection_t *conn)
+{
+    recent_conn_t *r = RECENT_SLOT(pinfo->srcport, pinfo->destport);
+
+    if (pinfo->ptype != PT_TCP || !recent_addr_fits(&pinfo->src) ||
+        pinfo->src.type != pinfo->dst.type || pinfo->src.len != pinfo->dst.len) {
+        r->conn = NULL;
+        return;
+    }
+    r->conn = conn;
+    r->frame = pinfo->num;
+    r->confirmed = false;
+    r->addr_len = (guint8)pinfo->src.len;
+    r->port[0] = (guint16)pinfo->srcport;
+    r->port[1] = (guint16)pinfo->destport;
+    memcpy(r->addr[0], pinfo->src.data, r->addr_len);
+    memcpy(r->addr[1], pinfo->dst.data, r->addr_len);
+}
+
+/* The tcp tap's view of a packet, which comes after its dissection.  A SYN empties its
+ * slot.  The visit to the frame that filled a slot makes the slot trusted.  The visit to a
+ * close frame tells which tcp.stream its connection is, so that the FIN or RST finds it
+ * without a lookup. */
+static void
+recent_tcp_packet(const packet_info *pinfo, const struct tcpheader *tcph)
+{
+    recent_conn_t *r = RECENT_SLOT(tcph->th_sport, tcph->th_dport);
+
+    if (r->conn && (tcph->th_flags & TH_SYN)) {
+        if (recent_holds(r, &tcph->ip_src, tcph->th_sport, &tcph->ip_dst, tcph->th_dport)) {
+            r->conn = NULL;
+            r->confirmed = false;
+        }
+    } else if (r->conn && !r->confirmed && r->frame == pinfo->num &&
+               recent_holds(r, &tcph->ip_src, tcph->th_sport, &tcph->ip_dst, tcph->th_dport)) {
+        r->confirmed = true;
+    }
+    if (pending.conn && pending.frame == pinfo->num && pending.port[0] == tcph->th_sport &&
+        pending.port[1] == tcph->th_dport) {
+        if (!pending.conn->stream_known) {
+            pending.conn->stream_known = true;
+            wmem_map_insert(stream_seen, GUINT_TO_POINTER(tcph->th_stream + 1), pending.conn);
+        }
+        pending.conn = NULL;
+    }
+}
+
 ws_connection_t *
 close_handshake_connection(packet_info *pinfo, bool sender_masked)
 {
-    conversation_t *conv = find_or_create_conversation(pinfo);
-    ws_connection_t *conn = connection_of(conv);
+    ws_connection_t *conn = NULL;
 
-    if (!conn)
-        conn = new_connection(conv, pinfo);
+    /* Later passes find the connection where the first pass left it. */
+    if (PINFO_FD_VISITED(pinfo))
+        conn = (ws_connection_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_wsclose, 0);
+    else
+        conn = recent_lookup(pinfo);
+    if (!conn) {
+        conversation_t *conv = find_or_create_conversation(pinfo);
+
+        conn = connection_of(conv);
+        if (!conn)
+            conn = new_connection(conv, pinfo);
+        if (!PINFO_FD_VISITED(pinfo)) {
+            recent_put(pinfo, conn);
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_wsclose, 0, conn);
+        }
+    }
+    if (!conn->stream_known) {
+        pending.conn = conn;
+        pending.frame = pinfo->num;
+        pending.port[0] = (guint16)pinfo->srcport;
+        pending.port[1] = (guint16)pinfo->destport;
+    }
     if (!conn->server_known) {
         /* RFC 6455 5.1: clients mask every frame, servers none. */
         copy_address_wmem(wmem_file_scope(), &conn->server_addr,
@@ -179,6 +308,8 @@ close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *from)
                            PORT_BIT(closing_ports, pinfo->destport & 0xffff))))
         return 0;
     conn = walk->conn;
+    if (!conn)
+        conn = recent_lookup(pinfo);
     if (!conn) {
         conversation_t *conv = find_conversation_pinfo(pinfo, 0);
 
@@ -218,7 +349,10 @@ close_handshake_tcp_packet(packet_info *pinfo, epan_dissect_t *edt, const struct
     gpointer key = GUINT_TO_POINTER(tcph->th_stream + 1);
     gpointer seen;
 
-    if (!(tcph->th_flags & (TH_FIN | TH_RST)) || !abort_frames)
+    if (!abort_frames)
+        return;
+    recent_tcp_packet(pinfo, tcph);
+    if (!(tcph->th_flags & (TH_FIN | TH_RST)))
         return;
     seen = wmem_map_lookup(stream_seen, key);
     if (seen == &not_websocket)
@@ -291,6 +425,8 @@ close_handshake_init(void)
     stream_seen = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     closing_ports = (guint8 *)wmem_alloc0(wmem_file_scope(), 65536 / 8);
     closing = 0;
+    memset(recent, 0, sizeof(recent));
+    memset(&pending, 0, sizeof(pending));
 }
 
 static void
@@ -300,6 +436,8 @@ close_handshake_cleanup(void)
     data_after_close_frames = NULL;
     stream_seen = NULL;
     closing_ports = NULL;
+    memset(recent, 0, sizeof(recent));
+    memset(&pending, 0, sizeof(pending));
     if (fin_watch_active) {
         remove_tap_listener(&fin_watch_tapdata);
         fin_watch_active = false;

@@ -41,6 +41,7 @@ typedef struct {
     guint32 server_port;
     guint32 end_frame; /* first FIN or RST of the TCP connection; 0: none (yet) */
     bool end_rst;
+    bool stream_known; /* its tcp.stream has been learnt (see close_handshake_tcp_packet) */
 } ws_connection_t;
 
 /* Close frames of each side met so far in one walk over one tvb (one packet). */

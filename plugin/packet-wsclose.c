@@ -26,6 +26,8 @@ void proto_reg_handoff_wsclose(void);
 static int proto_wsclose = -1;
 static protocol_t *wsclose_protocol;
 static int expert_tap_id = -1;
+/* Wireshark's own fields of every expert item (_ws.expert, .message, .group, .severity). */
+static int expert_generic_hf[4] = {-1, -1, -1, -1};
 
 static int hf_wsclose_status = -1;
 static int hf_wsclose_winhttp = -1;
@@ -387,6 +389,29 @@ check_code(packet_info *pinfo, proto_item *ti, unsigned code, wsclose_class_t cl
     }
 }
 
+/* Whether a filter, a column or a field list asks for this field. */
+static bool
+field_referenced(int hf)
+{
+    return proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
+}
+
+/* Whether anything asks for the chat item's fields, or shows the tree it would be in. */
+static bool
+chat_wanted(proto_item *ti)
+{
+    unsigned i;
+
+    if (!ti)
+        return false;
+    if (PTREE_DATA(ti)->visible || field_referenced(ei_wsclose_close.hf))
+        return true;
+    for (i = 0; i < G_N_ELEMENTS(expert_generic_hf); i++)
+        if (expert_generic_hf[i] > 0 && field_referenced(expert_generic_hf[i]))
+            return true;
+    return false;
+}
+
 /* The chat-level item that lists every well-formed close in the Expert Information dialog. */
 static void
 add_chat(packet_info *pinfo, proto_item *ti, const char *fmt, const char *name, unsigned code)
@@ -395,8 +420,10 @@ add_chat(packet_info *pinfo, proto_item *ti, const char *fmt, const char *name, 
         return;
     note_expert(pinfo, &ei_wsclose_close);
     /* Formatting it costs more than the rest of the close frame: skip it when nothing
-     * would show it (no tree, no expert tap, no Expert column). */
-    if (!ti && !have_tap_listener(expert_tap_id) && !col_get_text(pinfo->cinfo, COL_EXPERT))
+     * would show it (no shown tree, no filter or column on its fields, no expert tap, no
+     * Expert column). */
+    if (!chat_wanted(ti) && !have_tap_listener(expert_tap_id) &&
+        !col_get_text(pinfo->cinfo, COL_EXPERT))
         return;
     expert_add_info_format(pinfo, ti, &ei_wsclose_close, fmt, name, code);
 }
@@ -726,6 +753,10 @@ proto_reg_handoff_wsclose(void)
 {
     wsclose_protocol = find_protocol_by_id(proto_wsclose);
     expert_tap_id = find_tap_id("expert");
+    expert_generic_hf[0] = proto_registrar_get_id_byname("_ws.expert");
+    expert_generic_hf[1] = proto_registrar_get_id_byname("_ws.expert.message");
+    expert_generic_hf[2] = proto_registrar_get_id_byname("_ws.expert.group");
+    expert_generic_hf[3] = proto_registrar_get_id_byname("_ws.expert.severity");
     close_handshake_handoff();
     wsclose_hook_websocket();
     wsclose_stats_register();

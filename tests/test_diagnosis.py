@@ -57,6 +57,21 @@ class Handshake(PluginTestCase):
         f = self.frames("diag-simultaneous.pcapng")
         self.check_pair("diag-simultaneous.pcapng", f[0], f[1], "client")
 
+    def test_port_reuse(self):
+        # The second connection reuses the first one's addresses and ports after a new SYN:
+        # its closes start a handshake of their own, not duplicates of the first one's.
+        cap = "diag-port-reuse.pcapng"
+        f = self.frames(cap)
+        self.assertEqual(len(f), 4)
+        self.check_pair(cap, f[0], f[1], "client")
+        a = self.check_pair(cap, f[2], f[3], "server")
+        self.assertEqual(a[f[3]]["wsclose.request_in"], str(f[2]))
+        for two_pass in self.passes():
+            out = self.ts.fields(cap, ["frame.number"], "-Y",
+                                 "wsclose.duplicate_close || wsclose.abort",
+                                 *(["-2"] if two_pass else []))
+            self.assertEqual(out, [], two_pass)
+
     def test_reply_time(self):
         for capture, seconds in (("diag-client-close.pcapng", 0.002),
                                  ("diag-delayed-echo.pcapng", 30.002)):

@@ -734,6 +734,23 @@ def cap_diag_delayed_echo():
     return cap
 
 
+def cap_diag_port_reuse():
+    cap = diag("port-reuse", "Two WebSocket connections on the same addresses and ports, one "
+                             "after the other: the first completes its closing handshake "
+                             "(client 1000, server echo 1000) but its FIN is not in the "
+                             "capture; the second (a new SYN) is closed by the server 1001, "
+                             "echoed by the client 1001, then FIN.")
+    first = WsConn(cap, "port-reuse-first", 50710).open()
+    first.close("client", 1000)
+    first.close("server", 1000)
+    second = WsConn(cap, "port-reuse-second", 50710).open()
+    second.text("server", "welcome back")
+    second.close("server", 1001, "restarting")
+    second.close("client", 1001)
+    second.fin("server")
+    return cap
+
+
 def cap_no_websocket():
     cap = Capture("no-websocket.pcapng", "Plain HTTP GET/200 and raw TCP; no WebSocket.")
     body = b"<html><body>hello</body></html>\n"
@@ -775,7 +792,7 @@ SCENARIOS = [
     cap_diag_client_close, cap_diag_server_close, cap_diag_simultaneous, cap_diag_unanswered,
     cap_diag_mismatch, cap_diag_data_after_close, cap_diag_duplicate,
     cap_diag_fin_without_close, cap_diag_rst_without_close, cap_diag_delayed_echo,
-    cap_no_websocket,
+    cap_diag_port_reuse, cap_no_websocket,
     cap_fuzz_regress_len64,
 ]
 
