@@ -8,8 +8,10 @@ Generates its captures into a temporary directory (bench/benchcaps.py), then:
      with and without the plugin, alternating (ABAB / BABA per repetition); the ratio is
      the median of the per-repetition ratios.
   2. Instructions per packet with valgrind --tool=callgrind on the first --cg-frames frames
-     of each capture: (Ir(-c N) - Ir(-c 1)) / (N - 1), with and without, in sequence.
-     Counts are exact and do not depend on the machine's load: this is the deciding figure.
+     of each capture (--cg-frames-tree for -V and -T fields, which cost 3-6 times more per
+     packet): (Ir(-c N) - Ir(-c 1)) / (N - 1), with and without.  Counts are exact and do
+     not depend on the machine's load (bench/cgstart.c also fixes wmem's hash seed), so the
+     runs go in parallel, one per CPU: this is the deciding figure.
   3. Peak RSS (ru_maxrss) with and without at 10k and 100k connections (close-heavy
      capture), as bytes per connection.
 Prints the table and writes it as markdown (bench/last-run.md by default).
@@ -20,6 +22,7 @@ holds the plugin, versus a HOME without it.  Python 3 stdlib only.
 """
 
 import argparse
+import concurrent.futures
 import datetime
 import hashlib
 import os
@@ -185,6 +188,10 @@ def mode_args(mode_args_, path, count=None):
     return args
 
 
+def cg_mode_frames(mode, frames, frames_tree):
+    return frames_tree if mode in ("-V", "-T fields -e wsclose.winhttp") else frames
+
+
 def fmt_ratio(r):
     return "-" if r is None else "%.3f" % r
 
@@ -194,10 +201,15 @@ def main():
     ap.add_argument("--plugin", default=os.environ.get("WSCLOSE_PLUGIN") or
                     os.path.join(REPO, "build", "plugin", "wsclose.so"))
     ap.add_argument("--reps", type=int, default=3, help="CPU-time repetitions per mode")
-    ap.add_argument("--cpu-frames", type=int, default=100000,
+    ap.add_argument("--cpu-frames", type=int, default=50000,
                     help="frames per CPU-time run (first N of each capture; 0: whole file)")
-    ap.add_argument("--cg-frames", type=int, default=3000,
+    ap.add_argument("--cg-frames", type=int, default=30000,
                     help="frames per callgrind run (first N of each capture)")
+    ap.add_argument("--cg-frames-tree", type=int, default=10000,
+                    help="frames per callgrind run in the modes that build and print or "
+                         "walk the whole tree (-V, -T fields)")
+    ap.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4),
+                    help="callgrind runs in parallel (counts do not depend on it)")
     ap.add_argument("--out", default=None,
                     help="markdown output (default bench/last-run.md; none with --smoke)")
     ap.add_argument("--smoke", action="store_true",
@@ -217,6 +229,7 @@ def main():
     captures = SMOKE_CAPTURES if a.smoke else FULL_CAPTURES
     reps = 1 if a.smoke else a.reps
     cg_frames = 300 if a.smoke else a.cg_frames
+    cg_frames_tree = 300 if a.smoke else min(a.cg_frames_tree, cg_frames)
     out_md = a.out if a.out is not None else (None if a.smoke else
                                               os.path.join(HERE, "last-run.md"))
     have_valgrind = shutil.which("valgrind") is not None
@@ -294,21 +307,28 @@ def main():
             env.shim = build_shim(tmp)
             cg_modes = MODES[:1] if a.smoke else MODES
             first = caps["ws"]["path"]      # every capture starts with the same kind of SYN
+            jobs = {}                       # key -> (state, args)
             for mode, w_args, wo_args in cg_modes:
                 for state in ("with", "without"):
                     args = w_args if state == "with" else wo_args
-                    startup[(mode, state)] = callgrind_ir(env, state,
-                                                          mode_args(args, first, 1))
+                    jobs[("startup", mode, state)] = (state, mode_args(args, first, 1))
+                    for cap, info in caps.items():
+                        n = min(cg_mode_frames(mode, cg_frames, cg_frames_tree),
+                                info["packets"])
+                        jobs[(cap, mode, state)] = (state, mode_args(args, info["path"], n))
+            with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
+                futures = {key: pool.submit(callgrind_ir, env, state, args)
+                           for key, (state, args) in jobs.items()}
+                counts = {key: f.result() for key, f in futures.items()}
             for cap, info in caps.items():
-                n = min(cg_frames, info["packets"])
-                for mode, w_args, wo_args in cg_modes:
-                    per = {}
-                    for state in ("with", "without"):
-                        args = w_args if state == "with" else wo_args
-                        ir = callgrind_ir(env, state, mode_args(args, info["path"], n))
-                        per[state] = (ir - startup[(mode, state)]) / (n - 1)
-                    results[(cap, mode)]["ir"] = per
-                log("callgrind %s done (%.0f s)" % (cap, time.monotonic() - t_start))
+                for mode, _w, _wo in cg_modes:
+                    n = min(cg_mode_frames(mode, cg_frames, cg_frames_tree), info["packets"])
+                    results[(cap, mode)]["ir"] = {
+                        state: (counts[(cap, mode, state)] - counts[("startup", mode, state)])
+                        / (n - 1) for state in ("with", "without")}
+                    results[(cap, mode)]["ir_frames"] = n
+            log("callgrind done: %d runs, %d in parallel (%.0f s)"
+                % (len(jobs), max(1, a.jobs), time.monotonic() - t_start))
             timings["callgrind"] = time.monotonic() - t0
     finally:
         if a.keep:
@@ -394,8 +414,10 @@ def main():
         "CPU time: median of %d alternating with/without pairs, %s (-V: first %d frames)"
         % (reps, "first %d frames of each capture" % a.cpu_frames if a.cpu_frames
            else "whole captures", V_FRAMES),
-        "instructions: callgrind, first %d frames of each capture, minus a -c 1 run%s"
-        % (cg_frames, "" if not do_cg or env.shim else " (start-up instrumented: no cgstart.so)"),
+        "instructions: callgrind, first %d frames of each capture (-V and -T fields: first "
+        "%d), minus a -c 1 run, %d runs in parallel%s"
+        % (cg_frames, cg_frames_tree, max(1, a.jobs),
+           "" if not do_cg or env.shim else " (start-up instrumented: no cgstart.so)"),
         "run time: %.0f s (captures %.0f s, CPU %.0f s, callgrind %.0f s)"
         % (total, timings.get("captures", 0), timings.get("cpu", 0), timings.get("callgrind", 0)),
     ]

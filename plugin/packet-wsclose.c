@@ -396,20 +396,41 @@ field_referenced(int hf)
     return proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
 }
 
-/* Whether anything asks for the chat item's fields, or shows the tree it would be in. */
+/* Whether a filter, column or field list refers to Wireshark's own expert fields. */
 static bool
-chat_wanted(proto_item *ti)
+expert_fields_referenced(void)
 {
     unsigned i;
 
-    if (!ti)
-        return false;
-    if (PTREE_DATA(ti)->visible || field_referenced(ei_wsclose_close.hf))
-        return true;
     for (i = 0; i < G_N_ELEMENTS(expert_generic_hf); i++)
         if (expert_generic_hf[i] > 0 && field_referenced(expert_generic_hf[i]))
             return true;
     return false;
+}
+
+/*
+ * The tree to build wsclose's items in.  A tree that is not shown (tshark -Y on other
+ * fields) fakes the items under wsclose's subtree anyway, but not the subtree itself nor
+ * the expert items: when nothing refers to wsclose (a field of it marks the protocol as
+ * referenced too) or to expert items, they are not built at all.
+ */
+static proto_tree *
+tree_if_wanted(proto_tree *tree)
+{
+    if (!tree || PTREE_DATA(tree)->visible || field_referenced(proto_wsclose) ||
+        expert_fields_referenced() || have_tap_listener(expert_tap_id))
+        return tree;
+    return NULL;
+}
+
+/* Whether anything asks for the chat item's fields, or shows the tree it would be in. */
+static bool
+chat_wanted(proto_item *ti)
+{
+    if (!ti)
+        return false;
+    return PTREE_DATA(ti)->visible || field_referenced(ei_wsclose_close.hf) ||
+           expert_fields_referenced();
 }
 
 /* The chat-level item that lists every well-formed close in the Expert Information dialog. */
@@ -590,6 +611,7 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
     if (captured_total == 0 || !proto_is_protocol_enabled(wsclose_protocol))
         return;
     close_handshake_websocket_seen();
+    tree = tree_if_wanted(tree);
     memset(&walk, 0, sizeof(walk));
     data = tvb_get_ptr(tvb, 0, captured_total);
 
