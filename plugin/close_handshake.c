@@ -9,7 +9,6 @@
 #include <epan/dissectors/packet-tcp.h>
 #include <epan/epan_dissect.h>
 #include <epan/packet.h>
-#include <epan/proto_data.h>
 #include <epan/tap.h>
 
 #include "close_handshake.h"
@@ -24,6 +23,10 @@ static wmem_map_t *abort_frames;
  * connection, or not_websocket; later FINs of the stream skip the conversation lookup. */
 static wmem_map_t *stream_seen;
 static int not_websocket;
+
+/* Close frames whose connection the first pass had to look up (the others came from the
+ * port-pair cache), by frame number: later passes find it there again. */
+static wmem_map_t *looked_up_frames;
 
 /* First data frames sent after the sender's close, by frame number (for later passes). */
 static wmem_map_t *data_after_close_frames;
@@ -54,6 +57,10 @@ typedef struct {
     guint8 addr[2][16];
 } recent_conn_t;
 static recent_conn_t recent[RECENT_SLOTS];
+
+/* The last frame with a close frame: besides SYN, FIN and RST packets, the only one the tcp
+ * tap has anything to do for (it may fill a slot or leave a pending stream). */
+static guint32 last_close_frame;
 
 /* The connection of the close frame being dissected, for the tcp tap's visit to it. */
 static struct {
@@ -95,7 +102,28 @@ recent_addr_fits(const address *addr)
     return (addr->type == AT_IPv4 || addr->type == AT_IPv6) && addr->len <= 16;
 }
 
-/* The connection of a slot, if the slot holds these two endpoints (either way round). */
+/* Address bytes of a slot against an address of the same length (4 or 16 bytes): fixed-size
+ * compares, since this runs for every close frame and every SYN. */
+static bool
+addr_bytes_equal(const guint8 *slot, const void *data, guint8 len)
+{
+    guint32 a4, b4;
+    guint64 a16[2], b16[2];
+
+    if (len == 4) {
+        memcpy(&a4, slot, 4);
+        memcpy(&b4, data, 4);
+        return a4 == b4;
+    }
+    if (len == 16) {
+        memcpy(a16, slot, 16);
+        memcpy(b16, data, 16);
+        return a16[0] == b16[0] && a16[1] == b16[1];
+    }
+    return memcmp(slot, data, len) == 0;
+}
+
+/* Whether a slot holds these two endpoints (either way round). */
 static bool
 recent_holds(const recent_conn_t *r, const address *src, guint32 sport, const address *dst,
              guint32 dport)
@@ -103,11 +131,11 @@ recent_holds(const recent_conn_t *r, const address *src, guint32 sport, const ad
     if (!r->conn || r->addr_len != src->len || src->len != dst->len || src->type != dst->type)
         return false;
     if (r->port[0] == sport && r->port[1] == dport)
-        return memcmp(r->addr[0], src->data, r->addr_len) == 0 &&
-               memcmp(r->addr[1], dst->data, r->addr_len) == 0;
+        return addr_bytes_equal(r->addr[0], src->data, r->addr_len) &&
+               addr_bytes_equal(r->addr[1], dst->data, r->addr_len);
     if (r->port[0] == dport && r->port[1] == sport)
-        return memcmp(r->addr[0], dst->data, r->addr_len) == 0 &&
-               memcmp(r->addr[1], src->data, r->addr_len) == 0;
+        return addr_bytes_equal(r->addr[0], dst->data, r->addr_len) &&
+               addr_bytes_equal(r->addr[1], src->data, r->addr_len);
     return false;
 }
 
@@ -177,7 +205,7 @@ close_handshake_connection(packet_info *pinfo, bool sender_masked)
 
     /* Later passes find the connection where the first pass left it. */
     if (PINFO_FD_VISITED(pinfo))
-        conn = (ws_connection_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_wsclose, 0);
+        conn = (ws_connection_t *)wmem_map_lookup(looked_up_frames, GUINT_TO_POINTER(pinfo->num));
     else
         conn = recent_lookup(pinfo);
     if (!conn) {
@@ -188,9 +216,10 @@ close_handshake_connection(packet_info *pinfo, bool sender_masked)
             conn = new_connection(conv, pinfo);
         if (!PINFO_FD_VISITED(pinfo)) {
             recent_put(pinfo, conn);
-            p_add_proto_data(wmem_file_scope(), pinfo, proto_wsclose, 0, conn);
+            wmem_map_insert(looked_up_frames, GUINT_TO_POINTER(pinfo->num), conn);
         }
     }
+    last_close_frame = pinfo->num;
     if (!conn->stream_known) {
         pending.conn = conn;
         pending.frame = pinfo->num;
@@ -199,8 +228,14 @@ close_handshake_connection(packet_info *pinfo, bool sender_masked)
     }
     if (!conn->server_known) {
         /* RFC 6455 5.1: clients mask every frame, servers none. */
-        copy_address_wmem(wmem_file_scope(), &conn->server_addr,
-                          sender_masked ? &pinfo->dst : &pinfo->src);
+        const address *server = sender_masked ? &pinfo->dst : &pinfo->src;
+
+        if (server->len > 0 && (size_t)server->len <= sizeof(conn->server_addr_data)) {
+            memcpy(conn->server_addr_data, server->data, server->len);
+            set_address(&conn->server_addr, server->type, server->len, conn->server_addr_data);
+        } else {
+            copy_address_wmem(wmem_file_scope(), &conn->server_addr, server);
+        }
         conn->server_port = sender_masked ? pinfo->destport : pinfo->srcport;
         conn->server_known = true;
     }
@@ -383,7 +418,11 @@ static tap_packet_status
 fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, const void *data,
                  tap_flags_t flags _U_)
 {
-    close_handshake_tcp_packet(pinfo, edt, (const struct tcpheader *)data);
+    const struct tcpheader *tcph = (const struct tcpheader *)data;
+
+    /* Runs for every TCP packet once WebSocket has been seen: most need nothing. */
+    if ((tcph->th_flags & (TH_SYN | TH_FIN | TH_RST)) || pinfo->num == last_close_frame)
+        close_handshake_tcp_packet(pinfo, edt, tcph);
     return TAP_PACKET_DONT_REDRAW;
 }
 
@@ -423,10 +462,12 @@ close_handshake_init(void)
     abort_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     data_after_close_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     stream_seen = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    looked_up_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     closing_ports = (guint8 *)wmem_alloc0(wmem_file_scope(), 65536 / 8);
     closing = 0;
     memset(recent, 0, sizeof(recent));
     memset(&pending, 0, sizeof(pending));
+    last_close_frame = 0;
 }
 
 static void
@@ -435,9 +476,11 @@ close_handshake_cleanup(void)
     abort_frames = NULL;
     data_after_close_frames = NULL;
     stream_seen = NULL;
+    looked_up_frames = NULL;
     closing_ports = NULL;
     memset(recent, 0, sizeof(recent));
     memset(&pending, 0, sizeof(pending));
+    last_close_frame = 0;
     if (fin_watch_active) {
         remove_tap_listener(&fin_watch_tapdata);
         fin_watch_active = false;

@@ -37,7 +37,8 @@ typedef struct {
     ws_endpoint_t side[2];
     guint32 first_frame; /* where wsclose started to follow this connection */
     bool server_known;
-    address server_addr;
+    address server_addr; /* its data is server_addr_data when it fits (IPv4, IPv6) */
+    guint8 server_addr_data[16];
     guint32 server_port;
     guint32 end_frame; /* first FIN or RST of the TCP connection; 0: none (yet) */
     bool end_rst;

@@ -194,18 +194,20 @@ label_status(packet_info *pinfo, proto_item *ti, unsigned code, bool empty)
     const char *name = name_in_set(wsclose_code_info(code));
     wsclose_class_t cls = wsclose_classify(code);
 
-    if (name) {
+    if (!ti) {
+        /* no subtree title to write */
+    } else if (name)
         proto_item_append_text(ti, empty ? ": %s (%u, no status code)" : ": %s (%u)", name, code);
-        info_append(pinfo, name);
-        return;
-    }
-    if (empty)
+    else if (empty)
         proto_item_append_text(ti, ": no status code (%u)", code);
     else if (cls == WSCLOSE_CLASS_WINHTTP)
         proto_item_append_text(ti, ": %u", code);
     else
         proto_item_append_text(ti, ": %u (%s)", code, wsclose_class_label(cls));
-    if (pref_name_set != NAME_SET_NONE)
+
+    if (name)
+        info_append(pinfo, name);
+    else if (pref_name_set != NAME_SET_NONE)
         info_append_code(pinfo, code, cls);
 }
 
@@ -491,11 +493,10 @@ not_captured(packet_info *pinfo, tvbuff_t *tvb, proto_tree *cl_tree, proto_item 
  * to be there by the caller's walk (it may still be cut short by the capture).
  */
 static void
-dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *pinfo,
-                    proto_tree *tree, ws_walk_t *walk)
+dissect_close_frame(tvbuff_t *tvb, int offset, const guint8 *frame, guint captured,
+                    guint32 frame_len, packet_info *pinfo, proto_tree *tree, ws_walk_t *walk)
 {
     ws_close_analysis_t an;
-    guint captured = tvb_captured_length_remaining(tvb, offset);
     ws_frame_header_t hdr;
     close_payload_t cp;
     proto_item *ti;
@@ -503,15 +504,20 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
     guint32 payload_len;
     guint payload_captured, examine;
     guint8 *payload = NULL;
+    /* A well-formed close payload fits here; only an overlong one needs the packet pool. */
+    guint8 small[WS_CONTROL_PAYLOAD_MAX + 2];
     int payload_offset;
     const wsclose_code_info_t *info = NULL;
     wsclose_class_t cls = WSCLOSE_CLASS_INVALID;
 
-    ti = proto_tree_add_item(tree, proto_wsclose, tvb, offset, MIN(captured, frame_len), ENC_NA);
-    cl_tree = proto_item_add_subtree(ti, ett_wsclose);
+    ti = cl_tree = NULL;
+    if (tree) {
+        ti =
+            proto_tree_add_item(tree, proto_wsclose, tvb, offset, MIN(captured, frame_len), ENC_NA);
+        cl_tree = proto_item_add_subtree(ti, ett_wsclose);
+    }
 
-    if (ws_frame_header_parse(tvb_get_ptr(tvb, offset, MIN(captured, WS_HEADER_MAX)),
-                              MIN(captured, WS_HEADER_MAX), &hdr) != WS_HEADER_OK) {
+    if (ws_frame_header_parse(frame, MIN(captured, WS_HEADER_MAX), &hdr) != WS_HEADER_OK) {
         not_captured(pinfo, tvb, cl_tree, ti, walk);
         return;
     }
@@ -527,8 +533,8 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
         payload_captured = payload_len;
     examine = MIN(payload_captured, REASON_EXAMINE_MAX + 2);
     if (examine) {
-        payload = (guint8 *)wmem_alloc(pinfo->pool, examine);
-        tvb_memcpy(tvb, payload, payload_offset, examine);
+        payload = examine <= sizeof(small) ? small : (guint8 *)wmem_alloc(pinfo->pool, examine);
+        memcpy(payload, frame + hdr.header_len, examine);
         if (hdr.masked)
             ws_unmask(payload, examine, hdr.mask, 0);
     }
@@ -563,7 +569,8 @@ dissect_close_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *p
 
     info = wsclose_winhttp_status(cp.code);
     cls = wsclose_classify(cp.code);
-    proto_tree_add_uint(cl_tree, hf_wsclose_status, tvb, payload_offset, 2, cp.code);
+    if (cl_tree)
+        proto_tree_add_uint(cl_tree, hf_wsclose_status, tvb, payload_offset, 2, cp.code);
     label_status(pinfo, ti, cp.code, false);
     if (info)
         add_winhttp_status(cl_tree, tvb, payload_offset, 2, info);
@@ -628,7 +635,7 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
                 walk.conn = close_handshake_connection(pinfo, (header[1] & 0x80) != 0);
                 wsclose_note_connection(pinfo, walk.conn);
             }
-            dissect_close_frame(tvb, (gint)offset, frame_len, pinfo, tree, &walk);
+            dissect_close_frame(tvb, (gint)offset, header, captured, frame_len, pinfo, tree, &walk);
         } else if ((header[0] & 0x0f) < WS_OPCODE_CLOSE) {
             check_data_frame(tvb, (gint)offset, frame_len, pinfo, tree, &walk);
         }
