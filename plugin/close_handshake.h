@@ -10,7 +10,11 @@
  *
  * Cost: nothing is looked up for WebSocket data frames unless a connection is half-closed,
  * and nothing at all runs for traffic without WebSocket (the FIN/RST watch and the
- * postdissector are registered once WebSocket, or an abort, has been seen).
+ * postdissector are registered once WebSocket, or an abort, has been seen).  A conversation
+ * lookup is the largest cost of a close frame, so a connection is looked up once: its later
+ * close frames find it in a small port-pair cache that the tcp tap keeps honest (a SYN on
+ * the same ports empties the slot; without taps the cache is not used), its FIN or RST by
+ * the tcp.stream the tap learnt at its first close, later passes by frame number.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
