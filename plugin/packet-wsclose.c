@@ -141,6 +141,24 @@ add_expert(packet_info *pinfo, proto_item *ti, expert_field *ei)
     note_expert(pinfo, ei);
 }
 
+/* add_expert() with a message of its own (4.0 exports no va_list form of
+ * expert_add_info_format(), hence the formatted copy). */
+static void add_expert_format(packet_info *pinfo, proto_item *ti, expert_field *ei, const char *fmt,
+                              ...) G_GNUC_PRINTF(4, 5);
+
+static void
+add_expert_format(packet_info *pinfo, proto_item *ti, expert_field *ei, const char *fmt, ...)
+{
+    va_list ap;
+    char *text;
+
+    va_start(ap, fmt);
+    text = wmem_strdup_vprintf(pinfo->pool, fmt, ap);
+    va_end(ap);
+    expert_add_info_format(pinfo, ti, ei, "%s", text);
+    note_expert(pinfo, ei);
+}
+
 /* wsclose.status shows the WinHTTP name where there is one, and the class otherwise. */
 static void
 format_status(gchar *buf, guint32 code)
@@ -292,10 +310,9 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
         proto_item_set_generated(it);
     }
     if (an->duplicate_of) {
-        expert_add_info_format(pinfo, ti, &ei_wsclose_duplicate,
-                               "Second close frame from the %s (its first is frame %u)",
-                               close_handshake_side_name(an->from), an->duplicate_of);
-        note_expert(pinfo, &ei_wsclose_duplicate);
+        add_expert_format(pinfo, ti, &ei_wsclose_duplicate,
+                          "Second close frame from the %s (its first is frame %u)",
+                          close_handshake_side_name(an->from), an->duplicate_of);
         return;
     }
     if (an->reply_in && tree) {
@@ -310,12 +327,11 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
             proto_item_set_generated(it);
         }
         if (an->status_differs) {
-            expert_add_info_format(pinfo, ti, &ei_wsclose_status_differs,
-                                   "The %s answered with a status that differs from the "
-                                   "initiating close's %u (frame %u)",
-                                   close_handshake_side_name(an->from), an->request_status,
-                                   an->request_in);
-            note_expert(pinfo, &ei_wsclose_status_differs);
+            add_expert_format(pinfo, ti, &ei_wsclose_status_differs,
+                              "The %s answered with a status that differs from the "
+                              "initiating close's %u (frame %u)",
+                              close_handshake_side_name(an->from), an->request_status,
+                              an->request_in);
         }
     }
 }
@@ -347,12 +363,11 @@ wsclose_show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws
         it = proto_tree_add_string(ab_tree, hf_wsclose_abort, tvb, 0, 0, reporter);
         proto_item_set_generated(it);
         add_winhttp_status(ab_tree, tvb, 0, 0, aborted);
-        expert_add_info_format(pinfo, ti, &ei_wsclose_abort,
-                               "TCP %s without a close frame from the %s: the %s's WinHTTP "
-                               "application reports %s (%u)",
-                               conn->end_rst ? "RST" : "FIN", close_handshake_side_name(silent),
-                               reporter, aborted->winhttp, WSCLOSE_ABORTED_CODE);
-        note_expert(pinfo, &ei_wsclose_abort);
+        add_expert_format(pinfo, ti, &ei_wsclose_abort,
+                          "TCP %s without a close frame from the %s: the %s's WinHTTP "
+                          "application reports %s (%u)",
+                          conn->end_rst ? "RST" : "FIN", close_handshake_side_name(silent),
+                          reporter, aborted->winhttp, WSCLOSE_ABORTED_CODE);
         snprintf(label, sizeof(label), "%s for the %s", aborted->winhttp, reporter);
         info_append(pinfo, label);
     }
@@ -363,11 +378,10 @@ static void
 check_frame(packet_info *pinfo, proto_item *ti, const ws_frame_header_t *hdr)
 {
     if (hdr->payload_len > WS_CONTROL_PAYLOAD_MAX) {
-        expert_add_info_format(pinfo, ti, &ei_wsclose_too_long,
-                               "Close frame payload is %" PRIu64
-                               " bytes; control frames carry at most 125",
-                               hdr->payload_len);
-        note_expert(pinfo, &ei_wsclose_too_long);
+        add_expert_format(pinfo, ti, &ei_wsclose_too_long,
+                          "Close frame payload is %" PRIu64
+                          " bytes; control frames carry at most 125",
+                          hdr->payload_len);
     }
     if (!hdr->fin) {
         add_expert(pinfo, ti, &ei_wsclose_not_final);
@@ -378,16 +392,14 @@ static void
 check_code(packet_info *pinfo, proto_item *ti, unsigned code, wsclose_class_t cls)
 {
     if (wsclose_code_is_api_only(code)) {
-        expert_add_info_format(pinfo, ti, &ei_wsclose_api_only_code,
-                               "Close code %u (%s) is for APIs to report and must not be sent "
-                               "in a close frame (RFC 6455 7.4.1)",
-                               code, wsclose_winhttp_status(code)->winhttp);
-        note_expert(pinfo, &ei_wsclose_api_only_code);
+        add_expert_format(pinfo, ti, &ei_wsclose_api_only_code,
+                          "Close code %u (%s) is for APIs to report and must not be sent "
+                          "in a close frame (RFC 6455 7.4.1)",
+                          code, wsclose_winhttp_status(code)->winhttp);
     } else if (cls == WSCLOSE_CLASS_RESERVED || cls == WSCLOSE_CLASS_INVALID) {
-        expert_add_info_format(pinfo, ti, &ei_wsclose_reserved_code,
-                               "Close code %u is %s and must not be sent (RFC 6455 7.4.2)", code,
-                               cls == WSCLOSE_CLASS_RESERVED ? "reserved" : "invalid");
-        note_expert(pinfo, &ei_wsclose_reserved_code);
+        add_expert_format(pinfo, ti, &ei_wsclose_reserved_code,
+                          "Close code %u is %s and must not be sent (RFC 6455 7.4.2)", code,
+                          cls == WSCLOSE_CLASS_RESERVED ? "reserved" : "invalid");
     }
 }
 
