@@ -58,16 +58,16 @@ typedef struct {
 } recent_conn_t;
 static recent_conn_t recent[RECENT_SLOTS];
 
-/* The last frame with a close frame: besides SYN, FIN and RST packets, the only one the tcp
- * tap has anything to do for (it may fill a slot or leave a pending stream). */
-static guint32 last_close_frame;
-
-/* The connection of the close frame being dissected, for the tcp tap's visit to it. */
+/*
+ * The last close frame dissected.  Besides SYN, FIN and RST packets it is the only packet
+ * the tcp tap has anything to do for: it may have filled a cache slot, and when its
+ * connection's tcp.stream is not known yet (conn set) the tap tells it.
+ */
 static struct {
     ws_connection_t *conn;
     guint32 frame;
     guint16 port[2];
-} pending;
+} last_close;
 
 #define RECENT_SLOT(port_a, port_b) (&recent[((port_a) ^ (port_b)) & (RECENT_SLOTS - 1)])
 
@@ -188,13 +188,13 @@ recent_tcp_packet(const packet_info *pinfo, const struct tcpheader *tcph)
                recent_holds(r, &tcph->ip_src, tcph->th_sport, &tcph->ip_dst, tcph->th_dport)) {
         r->confirmed = true;
     }
-    if (pending.conn && pending.frame == pinfo->num && pending.port[0] == tcph->th_sport &&
-        pending.port[1] == tcph->th_dport) {
-        if (!pending.conn->stream_known) {
-            pending.conn->stream_known = true;
-            wmem_map_insert(stream_seen, GUINT_TO_POINTER(tcph->th_stream + 1), pending.conn);
+    if (last_close.conn && last_close.frame == pinfo->num && last_close.port[0] == tcph->th_sport &&
+        last_close.port[1] == tcph->th_dport) {
+        if (!last_close.conn->stream_known) {
+            last_close.conn->stream_known = true;
+            wmem_map_insert(stream_seen, GUINT_TO_POINTER(tcph->th_stream + 1), last_close.conn);
         }
-        pending.conn = NULL;
+        last_close.conn = NULL;
     }
 }
 
@@ -219,13 +219,10 @@ close_handshake_connection(packet_info *pinfo, bool sender_masked)
             wmem_map_insert(looked_up_frames, GUINT_TO_POINTER(pinfo->num), conn);
         }
     }
-    last_close_frame = pinfo->num;
-    if (!conn->stream_known) {
-        pending.conn = conn;
-        pending.frame = pinfo->num;
-        pending.port[0] = (guint16)pinfo->srcport;
-        pending.port[1] = (guint16)pinfo->destport;
-    }
+    last_close.conn = conn->stream_known ? NULL : conn;
+    last_close.frame = pinfo->num;
+    last_close.port[0] = (guint16)pinfo->srcport;
+    last_close.port[1] = (guint16)pinfo->destport;
     if (!conn->server_known) {
         /* RFC 6455 5.1: clients mask every frame, servers none. */
         const address *server = sender_masked ? &pinfo->dst : &pinfo->src;
@@ -377,15 +374,13 @@ close_handshake_side_aborted(const ws_connection_t *conn, ws_side_t side)
  * when a tree is being built, since this frame's postdissectors have already run.  Later
  * passes show it from the postdissector.
  */
-void
-close_handshake_tcp_packet(packet_info *pinfo, epan_dissect_t *edt, const struct tcpheader *tcph)
+static void
+examine_tcp_packet(packet_info *pinfo, epan_dissect_t *edt, const struct tcpheader *tcph)
 {
     ws_connection_t *conn;
     gpointer key = GUINT_TO_POINTER(tcph->th_stream + 1);
     gpointer seen;
 
-    if (!abort_frames)
-        return;
     recent_tcp_packet(pinfo, tcph);
     if (!(tcph->th_flags & (TH_FIN | TH_RST)))
         return;
@@ -414,15 +409,21 @@ close_handshake_tcp_packet(packet_info *pinfo, epan_dissect_t *edt, const struct
     wsclose_show_abort(edt->tree, edt->tvb, pinfo, conn);
 }
 
+/* Runs for every TCP packet once WebSocket has been seen: most need nothing (kept small so
+ * that the tap callback below gets it inlined). */
+void
+close_handshake_tcp_packet(packet_info *pinfo, epan_dissect_t *edt, const struct tcpheader *tcph)
+{
+    if (abort_frames &&
+        ((tcph->th_flags & (TH_SYN | TH_FIN | TH_RST)) || pinfo->num == last_close.frame))
+        examine_tcp_packet(pinfo, edt, tcph);
+}
+
 static tap_packet_status
 fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, const void *data,
                  tap_flags_t flags _U_)
 {
-    const struct tcpheader *tcph = (const struct tcpheader *)data;
-
-    /* Runs for every TCP packet once WebSocket has been seen: most need nothing. */
-    if ((tcph->th_flags & (TH_SYN | TH_FIN | TH_RST)) || pinfo->num == last_close_frame)
-        close_handshake_tcp_packet(pinfo, edt, tcph);
+    close_handshake_tcp_packet(pinfo, edt, (const struct tcpheader *)data);
     return TAP_PACKET_DONT_REDRAW;
 }
 
@@ -466,8 +467,7 @@ close_handshake_init(void)
     closing_ports = (guint8 *)wmem_alloc0(wmem_file_scope(), 65536 / 8);
     closing = 0;
     memset(recent, 0, sizeof(recent));
-    memset(&pending, 0, sizeof(pending));
-    last_close_frame = 0;
+    memset(&last_close, 0, sizeof(last_close));
 }
 
 static void
@@ -479,8 +479,7 @@ close_handshake_cleanup(void)
     looked_up_frames = NULL;
     closing_ports = NULL;
     memset(recent, 0, sizeof(recent));
-    memset(&pending, 0, sizeof(pending));
-    last_close_frame = 0;
+    memset(&last_close, 0, sizeof(last_close));
     if (fin_watch_active) {
         remove_tap_listener(&fin_watch_tapdata);
         fin_watch_active = false;
