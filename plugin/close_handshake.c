@@ -6,16 +6,19 @@
 #include <string.h>
 
 #include <epan/conversation.h>
+#include <epan/dissectors/packet-http.h>
 #include <epan/dissectors/packet-tcp.h>
-#include <epan/epan_dissect.h>
 #include <epan/packet.h>
-#include <epan/tap.h>
 
 #include "close_handshake.h"
 #include "ws_compat.h"
 
 static int proto_wsclose = -1;
 static int proto_websocket = -1;
+static int proto_http = -1;
+static int proto_tcp = -1;
+/* What HTTP switches a connection to after a 101 with "Upgrade: websocket". */
+static dissector_handle_t websocket_upgrade_handle;
 
 /* FIN/RST frames that ended a connection before a side closed, by frame number. */
 static wmem_map_t *abort_frames;
@@ -73,12 +76,6 @@ static struct {
 
 #define PORT_BIT_SET(map, port) ((map)[(port) >> 3] |= (guint8)(1u << ((port)&7)))
 #define PORT_BIT(map, port) ((map)[(port) >> 3] & (1u << ((port)&7)))
-
-/* Started on first use, so traffic without WebSocket never pays for them. */
-static bool fin_watch_active;
-static int fin_watch_tapdata;
-static dissector_handle_t ends_handle;
-static bool ends_registered;
 
 static ws_connection_t *
 connection_of(conversation_t *conv)
@@ -198,6 +195,52 @@ recent_tcp_packet(const packet_info *pinfo, const struct tcpheader *tcph)
     }
 }
 
+static void
+set_server(ws_connection_t *conn, const address *addr, guint32 port)
+{
+    if (addr->len > 0 && (size_t)addr->len <= sizeof(conn->server_addr_data)) {
+        memcpy(conn->server_addr_data, addr->data, addr->len);
+        set_address(&conn->server_addr, addr->type, addr->len, conn->server_addr_data);
+    } else {
+        copy_address_wmem(wmem_file_scope(), &conn->server_addr, addr);
+    }
+    conn->server_port = port;
+    conn->server_known = true;
+}
+
+/*
+ * Who is the server, from the handshakes in the capture: HTTP's record of the 101 that
+ * switched this connection to WebSocket (its sender is the server), else the port the TCP
+ * SYN went to.  HTTP keeps that record in its conversation data (http_conv_t, public in
+ * packet-http.h of every version from 4.0 to 4.6).
+ */
+static void
+learn_roles(ws_connection_t *conn, conversation_t *conv, const packet_info *pinfo)
+{
+    const http_conv_t *http;
+    const struct tcp_analysis *tcpd;
+
+    if (conn->roles_from_handshake)
+        return;
+    http = (const http_conv_t *)conversation_get_proto_data(conv, proto_http);
+    if (http && http->startframe && http->next_handle &&
+        http->next_handle == websocket_upgrade_handle && http->server_port &&
+        http->server_addr.type != AT_NONE) {
+        set_server(conn, &http->server_addr, http->server_port);
+        conn->roles_from_handshake = true;
+        return;
+    }
+    if (conn->server_known)
+        return;
+    tcpd = (const struct tcp_analysis *)conversation_get_proto_data(conv, proto_tcp);
+    if (!tcpd || !tcpd->server_port || pinfo->srcport == pinfo->destport)
+        return;
+    if (pinfo->srcport == tcpd->server_port)
+        set_server(conn, &pinfo->src, pinfo->srcport);
+    else if (pinfo->destport == tcpd->server_port)
+        set_server(conn, &pinfo->dst, pinfo->destport);
+}
+
 ws_connection_t *
 close_handshake_connection(packet_info *pinfo, bool sender_masked)
 {
@@ -214,6 +257,7 @@ close_handshake_connection(packet_info *pinfo, bool sender_masked)
         conn = connection_of(conv);
         if (!conn)
             conn = new_connection(conv, pinfo);
+        learn_roles(conn, conv, pinfo);
         if (!PINFO_FD_VISITED(pinfo)) {
             recent_put(pinfo, conn);
             wmem_map_insert(looked_up_frames, GUINT_TO_POINTER(pinfo->num), conn);
@@ -224,17 +268,12 @@ close_handshake_connection(packet_info *pinfo, bool sender_masked)
     last_close.port[0] = (guint16)pinfo->srcport;
     last_close.port[1] = (guint16)pinfo->destport;
     if (!conn->server_known) {
-        /* RFC 6455 5.1: clients mask every frame, servers none. */
-        const address *server = sender_masked ? &pinfo->dst : &pinfo->src;
-
-        if (server->len > 0 && (size_t)server->len <= sizeof(conn->server_addr_data)) {
-            memcpy(conn->server_addr_data, server->data, server->len);
-            set_address(&conn->server_addr, server->type, server->len, conn->server_addr_data);
-        } else {
-            copy_address_wmem(wmem_file_scope(), &conn->server_addr, server);
-        }
-        conn->server_port = sender_masked ? pinfo->destport : pinfo->srcport;
-        conn->server_known = true;
+        /* No handshake in the capture: RFC 6455 5.1, clients mask every frame, servers
+         * none. */
+        if (sender_masked)
+            set_server(conn, &pinfo->dst, pinfo->destport);
+        else
+            set_server(conn, &pinfo->src, pinfo->srcport);
     }
     return conn;
 }
@@ -251,7 +290,33 @@ close_handshake_websocket_connection(packet_info *pinfo)
     /* The built-in dissector keeps its own data on every WebSocket connection. */
     if (!conn && conversation_get_proto_data(conv, proto_websocket))
         conn = new_connection(conv, pinfo);
+    if (conn)
+        learn_roles(conn, conv, pinfo);
     return conn;
+}
+
+bool
+close_handshake_upgrade(packet_info *pinfo, unsigned response_code)
+{
+    conversation_t *conv;
+    ws_connection_t *conn;
+    const http_conv_t *http;
+
+    if (response_code != 101 || !websocket_upgrade_handle)
+        return false;
+    conv = find_conversation_pinfo(pinfo, 0);
+    if (!conv)
+        return false;
+    http = (const http_conv_t *)conversation_get_proto_data(conv, proto_http);
+    if (!http || http->next_handle != websocket_upgrade_handle)
+        return false;
+    conn = connection_of(conv);
+    if (!conn)
+        conn = new_connection(conv, pinfo);
+    learn_roles(conn, conv, pinfo);
+    if (!conn->upgrade_frame)
+        conn->upgrade_frame = pinfo->num;
+    return true;
 }
 
 ws_side_t
@@ -361,21 +426,46 @@ close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *from)
 }
 
 bool
-close_handshake_side_aborted(const ws_connection_t *conn, ws_side_t side)
+close_handshake_aborted_at(const ws_connection_t *conn, ws_side_t side, guint32 frame)
 {
     const ws_endpoint_t *ep = &conn->side[side];
 
-    return conn->end_frame != 0 && (ep->close_frame == 0 || ep->close_frame > conn->end_frame);
+    return ep->aborted && ep->recv_end_frame == frame;
 }
 
 /*
- * The first FIN or RST of a WebSocket connection is its end; it is recorded in whichever
- * pass sees it first (tshark -2 runs taps in its second pass only), and shown right away
- * when a tree is being built, since this frame's postdissectors have already run.  Later
- * passes show it from the postdissector.
+ * RFC 6455 7.1.5, per direction: a FIN ends what its receiver receives, an RST what both
+ * receive.  An endpoint whose receiving direction ends before the peer's close frame has
+ * arrived (a close frame in the same segment as the FIN counts as arrived) closes
+ * abnormally; a FIN after the sender's own close frame is a half-close.  Returns whether an
+ * endpoint aborted here.
  */
-static void
-examine_tcp_packet(packet_info *pinfo, epan_dissect_t *edt, const struct tcpheader *tcph)
+static bool
+record_end(ws_connection_t *conn, const packet_info *pinfo, bool rst, ws_side_t sender)
+{
+    bool aborted = false;
+    unsigned e;
+
+    for (e = WS_SIDE_CLIENT; e <= WS_SIDE_SERVER; e++) {
+        ws_endpoint_t *ep = &conn->side[e];
+        const ws_endpoint_t *peer = &conn->side[WS_PEER(e)];
+
+        if (ep->recv_end_frame || (!rst && e == sender))
+            continue;
+        ep->recv_end_frame = pinfo->num;
+        ep->recv_end_rst = rst;
+        ep->aborted = !(peer->close_frame != 0 && peer->close_frame <= pinfo->num);
+        aborted = aborted || ep->aborted;
+    }
+    return aborted;
+}
+
+/*
+ * A FIN or RST of a WebSocket connection is recorded in whichever pass sees it first
+ * (tshark -2 runs taps in its second pass only).
+ */
+static const ws_connection_t *
+examine_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph)
 {
     ws_connection_t *conn;
     gpointer key = GUINT_TO_POINTER(tcph->th_stream + 1);
@@ -383,78 +473,51 @@ examine_tcp_packet(packet_info *pinfo, epan_dissect_t *edt, const struct tcphead
 
     recent_tcp_packet(pinfo, tcph);
     if (!(tcph->th_flags & (TH_FIN | TH_RST)))
-        return;
+        return NULL;
+    /* A second tap on the same packet, or a later pass that runs taps again. */
+    conn = (ws_connection_t *)wmem_map_lookup(abort_frames, GUINT_TO_POINTER(pinfo->num));
+    if (conn)
+        return conn;
     seen = wmem_map_lookup(stream_seen, key);
     if (seen == &not_websocket)
-        return;
+        return NULL;
     conn = (ws_connection_t *)seen;
     if (!conn) {
         conn = close_handshake_websocket_connection(pinfo);
         wmem_map_insert(stream_seen, key, conn ? (gpointer)conn : (gpointer)&not_websocket);
+        if (!conn)
+            return NULL;
     }
-    if (!conn || conn->end_frame != 0)
-        return;
-    if ((conn->side[0].close_frame != 0 || conn->side[1].close_frame != 0) && closing)
-        closing--;
-    conn->end_frame = pinfo->num;
-    conn->end_rst = (tcph->th_flags & TH_RST) != 0;
-    if (!close_handshake_side_aborted(conn, WS_SIDE_CLIENT) &&
-        !close_handshake_side_aborted(conn, WS_SIDE_SERVER))
-        return;
+    if (conn->end_frame == 0) {
+        if ((conn->side[0].close_frame != 0 || conn->side[1].close_frame != 0) && closing)
+            closing--;
+        conn->end_frame = pinfo->num;
+    }
+    if (!record_end(conn, pinfo, (tcph->th_flags & TH_RST) != 0, close_handshake_side(conn, pinfo)))
+        return NULL;
+    if (!conn->abort_frame)
+        conn->abort_frame = pinfo->num;
     wmem_map_insert(abort_frames, GUINT_TO_POINTER(pinfo->num), conn);
-    if (!ends_registered) {
-        register_postdissector(ends_handle);
-        ends_registered = true;
-    }
-    wsclose_show_abort(edt->tree, edt->tvb, pinfo, conn);
+    return conn;
 }
 
 /* Runs for every TCP packet once WebSocket has been seen: most need nothing (kept small so
- * that the tap callback below gets it inlined). */
-void
-close_handshake_tcp_packet(packet_info *pinfo, epan_dissect_t *edt, const struct tcpheader *tcph)
+ * that the tap callbacks get it inlined). */
+const ws_connection_t *
+close_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph)
 {
     if (abort_frames &&
         ((tcph->th_flags & (TH_SYN | TH_FIN | TH_RST)) || pinfo->num == last_close.frame))
-        examine_tcp_packet(pinfo, edt, tcph);
+        return examine_tcp_packet(pinfo, tcph);
+    return NULL;
 }
 
-static tap_packet_status
-fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, const void *data,
-                 tap_flags_t flags _U_)
+const ws_connection_t *
+close_handshake_aborted_in(const packet_info *pinfo)
 {
-    close_handshake_tcp_packet(pinfo, edt, (const struct tcpheader *)data);
-    return TAP_PACKET_DONT_REDRAW;
-}
-
-void
-close_handshake_websocket_seen(void)
-{
-    GString *error;
-
-    if (fin_watch_active)
-        return;
-    error = register_tap_listener("tcp", &fin_watch_tapdata, NULL, TL_REQUIRES_NOTHING, NULL,
-                                  fin_watch_packet, NULL, NULL);
-    if (error) {
-        g_string_free(error, TRUE);
-        return;
-    }
-    fin_watch_active = true;
-}
-
-/* Later passes: the abort items of frames an earlier pass recorded. */
-static int
-dissect_wsclose_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
-{
-    ws_connection_t *conn;
-
-    if (!abort_frames || !PINFO_FD_VISITED(pinfo))
-        return 0;
-    conn = (ws_connection_t *)wmem_map_lookup(abort_frames, GUINT_TO_POINTER(pinfo->num));
-    if (conn)
-        wsclose_show_abort(tree, tvb, pinfo, conn);
-    return 0;
+    if (!abort_frames || wmem_map_size(abort_frames) == 0)
+        return NULL;
+    return (const ws_connection_t *)wmem_map_lookup(abort_frames, GUINT_TO_POINTER(pinfo->num));
 }
 
 static void
@@ -468,6 +531,9 @@ close_handshake_init(void)
     closing = 0;
     memset(recent, 0, sizeof(recent));
     memset(&last_close, 0, sizeof(last_close));
+    /* The hook has put its wrapper into the http.upgrade table by now. */
+    websocket_upgrade_handle =
+        dissector_get_string_handle(find_dissector_table("http.upgrade"), "websocket");
 }
 
 static void
@@ -480,19 +546,12 @@ close_handshake_cleanup(void)
     closing_ports = NULL;
     memset(recent, 0, sizeof(recent));
     memset(&last_close, 0, sizeof(last_close));
-    if (fin_watch_active) {
-        remove_tap_listener(&fin_watch_tapdata);
-        fin_watch_active = false;
-    }
-    /* The postdissector stays registered (4.0 does not export deregister_postdissector);
-     * it returns at once while no abort has been seen in the file. */
 }
 
 void
 close_handshake_register(int proto)
 {
     proto_wsclose = proto;
-    ends_handle = create_dissector_handle(dissect_wsclose_ends, proto);
     register_init_routine(close_handshake_init);
     register_cleanup_routine(close_handshake_cleanup);
 }
@@ -501,4 +560,6 @@ void
 close_handshake_handoff(void)
 {
     proto_websocket = proto_get_id_by_filter_name("websocket");
+    proto_http = proto_get_id_by_filter_name("http");
+    proto_tcp = proto_get_id_by_filter_name("tcp");
 }

@@ -1,20 +1,25 @@
 /* close_handshake.h
  * Per-connection analysis of the WebSocket closing handshake: who closed first, whether
- * and when the peer answered, with which status, and whether the TCP connection ended
- * before a side sent its close frame (its peer's WinHTTP application then reports 1006).
+ * and when the peer answered, with which status, and, for each endpoint, whether what it
+ * receives ended (the peer's FIN, or an RST from either side) before the peer's close frame
+ * arrived: RFC 6455 7.1.5's abnormal closure (1006).
+ *
+ * Roles: the client is the side that sent the HTTP Upgrade request (HTTP's own record of
+ * the 101); without a handshake in the capture, the TCP SYN's server port, then the mask
+ * bit of the first close frame (RFC 6455 5.1: clients mask, servers do not).
  *
  * State lives in conversation data (one small struct per WebSocket connection that
  * closes or ends, file scope), so memory grows with connections, not packets.  Everything
  * shown on a frame is derived from that state: in a first pass only what is known so far,
- * in later passes (GUI, tshark -2) the forward links too.
+ * in later passes (GUI, tshark -2) the forward links too.  This module only records and
+ * reports; the dissector draws.
  *
- * Cost: nothing is looked up for WebSocket data frames unless a connection is half-closed,
- * and nothing at all runs for traffic without WebSocket (the FIN/RST watch and the
- * postdissector are registered once WebSocket, or an abort, has been seen).  A conversation
- * lookup is the largest cost of a close frame, so a connection is looked up once: its later
- * close frames find it in a small port-pair cache that the tcp tap keeps honest (a SYN on
- * the same ports empties the slot; without taps the cache is not used), its FIN or RST by
- * the tcp.stream the tap learnt at its first close, later passes by frame number.
+ * Cost: nothing is looked up for WebSocket data frames unless a connection is half-closed.
+ * A conversation lookup is the largest cost of a close frame, so a connection is looked up
+ * once: its later close frames find it in a small port-pair cache that the tcp tap keeps
+ * honest (a SYN on the same ports empties the slot; without taps the cache is not used),
+ * its FIN or RST by the tcp.stream the tap learnt at its first close, later passes by
+ * frame number.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -35,6 +40,10 @@ typedef struct {
     guint16 close_status; /* status the peer's application reports for it */
     bool close_status_known;
     guint32 data_after_close; /* first data frame this side sent after its close */
+    guint32 recv_end_frame;   /* the peer's FIN, or an RST, that ended what this side
+                                 receives; 0: none (yet) */
+    bool recv_end_rst;
+    bool aborted; /* what it receives ended before the peer's close frame arrived */
 } ws_endpoint_t;
 
 typedef struct {
@@ -44,9 +53,11 @@ typedef struct {
     address server_addr; /* its data is server_addr_data when it fits (IPv4, IPv6) */
     guint8 server_addr_data[16];
     guint32 server_port;
-    guint32 end_frame; /* first FIN or RST of the TCP connection; 0: none (yet) */
-    bool end_rst;
-    bool stream_known; /* its tcp.stream has been learnt (see close_handshake_tcp_packet) */
+    guint32 end_frame;         /* first FIN or RST of the TCP connection; 0: none (yet) */
+    guint32 abort_frame;       /* first frame where an endpoint's connection aborted; 0: none */
+    guint32 upgrade_frame;     /* the HTTP 101 that made it a WebSocket connection; 0: unseen */
+    bool roles_from_handshake; /* server_addr is the 101's sender, not a guess from a mask */
+    bool stream_known;         /* its tcp.stream has been learnt (see close_handshake_tcp_packet) */
 } ws_connection_t;
 
 /* Close frames of each side met so far in one walk over one tvb (one packet). */
@@ -67,16 +78,17 @@ typedef struct {
     guint16 request_status;
 } ws_close_analysis_t;
 
-/* A WebSocket tvb is about to be walked: starts the FIN/RST watch on first use. */
-void close_handshake_websocket_seen(void);
-
 /* The connection of this packet, created (as file-scope conversation data) if needed;
- * sender_masked tells the client from the server (RFC 6455 5.1). */
+ * sender_masked tells the client from the server when no handshake does. */
 ws_connection_t *close_handshake_connection(packet_info *pinfo, bool sender_masked);
 
-/* The connection of this packet if it is a WebSocket connection, created if needed but
- * without telling client from server; NULL otherwise. */
+/* The connection of this packet if it is a WebSocket connection, created if needed; NULL
+ * otherwise. */
 ws_connection_t *close_handshake_websocket_connection(packet_info *pinfo);
+
+/* An HTTP response (from the http tap): when it is the 101 that upgrades its connection to
+ * WebSocket, that connection is followed from here on; returns whether it is. */
+bool close_handshake_upgrade(packet_info *pinfo, unsigned response_code);
 
 ws_side_t close_handshake_side(const ws_connection_t *conn, const packet_info *pinfo);
 
@@ -91,20 +103,21 @@ void close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_know
  * is the first data frame it sent after its close frame, else 0. */
 guint32 close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *from);
 
-/* Sides that had sent no close frame when the connection ended (FIN/RST). */
-bool close_handshake_side_aborted(const ws_connection_t *conn, ws_side_t side);
+/* Whether this endpoint's connection aborted at this frame (its receiving direction ended
+ * there, before the peer's close frame). */
+bool close_handshake_aborted_at(const ws_connection_t *conn, ws_side_t side, guint32 frame);
 
-/* A TCP packet, after dissection (from a tcp tap): its FIN or RST may end a WebSocket
- * connection.  Idempotent, so every tcp tap listener that needs it may call it. */
+/* A TCP packet, after dissection (from a tcp tap): its FIN or RST may end what an endpoint
+ * of a WebSocket connection receives.  Returns the connection when an endpoint's connection
+ * aborted at this frame, else NULL.  Idempotent, so every tcp tap listener that needs it
+ * may call it. */
 struct tcpheader;
-void close_handshake_tcp_packet(packet_info *pinfo, epan_dissect_t *edt,
-                                const struct tcpheader *tcph);
+const ws_connection_t *close_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph);
+
+/* Later passes: the connection an endpoint of which aborted at this frame, or NULL. */
+const ws_connection_t *close_handshake_aborted_in(const packet_info *pinfo);
 
 void close_handshake_register(int proto_wsclose);
 void close_handshake_handoff(void);
-
-/* Provided by the dissector: the items for a connection's end without a close frame. */
-void wsclose_show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
-                        const ws_connection_t *conn);
 
 #endif /* CLOSE_HANDSHAKE_H */

@@ -6,6 +6,9 @@
  */
 #include <string.h>
 
+#include <epan/dissectors/packet-http.h>
+#include <epan/dissectors/packet-tcp.h>
+#include <epan/epan_dissect.h>
 #include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
@@ -44,6 +47,10 @@ static int hf_wsclose_abort = -1;
 static int hf_wsclose_websocket_h = -1;
 static int hf_wsclose_dotnet = -1;
 static int hf_wsclose_iana = -1;
+static int hf_wsclose_api_receive = -1;
+static int hf_wsclose_api_error = -1;
+static int hf_wsclose_api_query = -1;
+static int hf_wsclose_api_call = -1;
 
 static gint ett_wsclose = -1;
 static gint ett_wsclose_alias = -1;
@@ -61,6 +68,33 @@ static expert_field ei_wsclose_status_differs = EI_INIT;
 static expert_field ei_wsclose_data_after_close = EI_INIT;
 static expert_field ei_wsclose_duplicate = EI_INIT;
 static expert_field ei_wsclose_abort = EI_INIT;
+static expert_field ei_wsclose_close_timeout = EI_INIT;
+static expert_field ei_wsclose_reason_over_123 = EI_INIT;
+
+/* The taps that see what carries no WebSocket bytes: the HTTP 101 (registered at start-up)
+ * and the FIN or RST (from the first WebSocket connection on, until the file closes). */
+static int upgrade_watch_tapdata;
+static int fin_watch_tapdata;
+static bool fin_watch_active;
+/* Later passes draw the aborts of a frame from here (registered at the first abort: 4.0
+ * exports no way to remove a postdissector). */
+static dissector_handle_t ends_handle;
+static bool ends_registered;
+
+/* Windows error codes that the WinHTTP reference names for the WebSocket calls. */
+#define WSCLOSE_ERROR_INVALID_PARAMETER 87
+#define WSCLOSE_ERROR_INVALID_OPERATION 4317
+#define WSCLOSE_ERROR_INVALID_SERVER_RESPONSE 12152
+
+static const value_string api_error_vals[] = {
+    {WSCLOSE_ERROR_INVALID_PARAMETER, "ERROR_INVALID_PARAMETER"},
+    {WSCLOSE_ERROR_INVALID_OPERATION, "ERROR_INVALID_OPERATION"},
+    {WSCLOSE_ERROR_INVALID_SERVER_RESPONSE, "ERROR_WINHTTP_INVALID_SERVER_RESPONSE"},
+    {0, NULL},
+};
+
+/* WinHttpWebSocketClose and WinHttpWebSocketShutdown take a reason of 0 to 123 bytes. */
+#define WINHTTP_REASON_MAX 123
 
 /*
  * A reason longer than a control frame allows is already an error; looking at more of it
@@ -82,6 +116,8 @@ static const enum_val_t name_set_vals[] = {
 
 static gint pref_name_set = NAME_SET_WINHTTP;
 static wsclose_pref_bool_t pref_chat_items = TRUE;
+/* WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, in seconds; the reference's default. */
+static guint pref_close_timeout = 10;
 
 static const char *
 name_in_set(const wsclose_code_info_t *row)
@@ -336,41 +372,251 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
     }
 }
 
-void
-wsclose_show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connection_t *conn)
+static bool field_referenced(int hf);
+
+/* Whether a WinHTTP client view item is worth formatting: shown, or asked for. */
+static bool
+api_wanted(proto_tree *tree)
+{
+    return tree &&
+           (PTREE_DATA(tree)->visible || field_referenced(hf_wsclose_api_receive) ||
+            field_referenced(hf_wsclose_api_error) || field_referenced(hf_wsclose_api_query) ||
+            field_referenced(hf_wsclose_api_call));
+}
+
+static void
+add_api_text(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, const char *text)
+{
+    proto_item_set_generated(proto_tree_add_string(tree, hf, tvb, offset, len, text));
+}
+
+static void
+add_api_error(proto_tree *tree, tvbuff_t *tvb, int offset, int len, guint32 error)
+{
+    proto_item_set_generated(
+        proto_tree_add_uint(tree, hf_wsclose_api_error, tvb, offset, len, error));
+}
+
+/* What QueryCloseStatus reports when no close frame has been received. */
+static void
+add_no_close_query(proto_tree *tree, tvbuff_t *tvb, int offset, int len)
+{
+    add_api_text(tree, hf_wsclose_api_query, tvb, offset, len,
+                 "ERROR_INVALID_OPERATION (4317): no close frame has been received");
+    add_api_error(tree, tvb, offset, len, WSCLOSE_ERROR_INVALID_OPERATION);
+}
+
+/* A close reason as the application gets it: its length, then the text (quotes and control
+ * characters escaped) or, when it is not UTF-8, its bytes in hex. */
+static const char *
+format_reason(wmem_allocator_t *pool, const guint8 *reason, size_t len, bool utf8)
+{
+    wmem_strbuf_t *buf = wmem_strbuf_new(pool, "");
+    size_t i;
+
+    if (len == 0)
+        return "no reason";
+    wmem_strbuf_append_printf(buf, "reason %zu byte%s", len, len == 1 ? "" : "s");
+    if (!utf8) {
+        wmem_strbuf_append(buf, " (not UTF-8):");
+        for (i = 0; i < len; i++)
+            wmem_strbuf_append_printf(buf, " %02x", reason[i]);
+        return wmem_strbuf_get_str(buf);
+    }
+    wmem_strbuf_append(buf, " \"");
+    for (i = 0; i < len; i++) {
+        if (reason[i] == '"' || reason[i] == '\\')
+            wmem_strbuf_append_printf(buf, "\\%c", reason[i]);
+        else if (reason[i] < 0x20 || reason[i] == 0x7f)
+            wmem_strbuf_append_printf(buf, "\\x%02x", reason[i]);
+        else
+            wmem_strbuf_append_c(buf, (gchar)reason[i]);
+    }
+    wmem_strbuf_append_c(buf, '"');
+    return wmem_strbuf_get_str(buf);
+}
+
+/* A status as WinHTTP's API names it: the enum member, or where the code stands. */
+static const char *
+api_status(wmem_allocator_t *pool, unsigned code)
+{
+    const wsclose_code_info_t *info = wsclose_winhttp_status(code);
+
+    if (info)
+        return wmem_strdup_printf(pool, "usStatus %u (%s)", code, info->winhttp);
+    return wmem_strdup_printf(pool, "usStatus %u (not in the enum: %s)", code,
+                              wsclose_class_label(wsclose_classify(code)));
+}
+
+/* One close frame, the parts of it the WinHTTP client view needs. */
+typedef struct {
+    const ws_frame_header_t *hdr;
+    const close_payload_t *cp;
+    const guint8 *reason; /* unmasked reason bytes examined */
+    size_t reason_len;
+    int offset;
+    int len;
+} close_view_t;
+
+/*
+ * A close frame the client receives: what WinHttpWebSocketReceive returns for it and what
+ * WinHttpWebSocketQueryCloseStatus then reports.
+ */
+static void
+add_client_receive(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const close_view_t *v,
+                   const ws_close_analysis_t *an)
+{
+    const char *receive;
+
+    if (an->duplicate_of || !api_wanted(tree))
+        return;
+    if (v->cp->kind == CLOSE_PAYLOAD_ONE_BYTE || v->hdr->payload_len > WS_CONTROL_PAYLOAD_MAX) {
+        add_api_text(tree, hf_wsclose_api_receive, tvb, v->offset, v->len,
+                     "fails: ERROR_WINHTTP_INVALID_SERVER_RESPONSE (12152), invalid data "
+                     "received from the server");
+        add_api_error(tree, tvb, v->offset, v->len, WSCLOSE_ERROR_INVALID_SERVER_RESPONSE);
+        add_no_close_query(tree, tvb, v->offset, v->len);
+        return;
+    }
+    receive = an->request_in ? "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE (to a Receive after "
+                               "WinHttpWebSocketShutdown; a waiting WinHttpWebSocketClose "
+                               "returns NO_ERROR)"
+                             : "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE";
+    if (!v->hdr->fin)
+        receive = wmem_strdup_printf(pinfo->pool,
+                                     "%s; the reference is silent on a close "
+                                     "frame with FIN=0 (Wine accepts it)",
+                                     receive);
+    add_api_text(tree, hf_wsclose_api_receive, tvb, v->offset, v->len, receive);
+    if (v->cp->kind == CLOSE_PAYLOAD_EMPTY) {
+        add_api_text(tree, hf_wsclose_api_query, tvb, v->offset, v->len,
+                     "usStatus 1005 (WINHTTP_WEB_SOCKET_EMPTY_CLOSE_STATUS), no reason");
+        return;
+    }
+    add_api_text(tree, hf_wsclose_api_query, tvb, v->offset, v->len,
+                 wmem_strdup_printf(
+                     pinfo->pool, "%s, %s", api_status(pinfo->pool, v->cp->code),
+                     format_reason(pinfo->pool, v->reason, v->reason_len, v->cp->reason_utf8)));
+}
+
+/* A close frame the client sends: the call that sends such a frame. */
+static void
+add_client_call(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *ti,
+                const close_view_t *v, const ws_close_analysis_t *an)
+{
+    const char *args;
+
+    if (an->duplicate_of || v->cp->kind != CLOSE_PAYLOAD_CODE)
+        return;
+    if (v->hdr->payload_len - 2 > WINHTTP_REASON_MAX) {
+        add_expert_format(pinfo, ti, &ei_wsclose_reason_over_123,
+                          "Close reason of %" PRIu64 " bytes: WinHttpWebSocketClose and "
+                          "WinHttpWebSocketShutdown refuse reasons over 123 bytes "
+                          "(ERROR_INVALID_PARAMETER), so this client does not close through "
+                          "WinHTTP",
+                          v->hdr->payload_len - 2);
+        if (api_wanted(tree))
+            add_api_text(tree, hf_wsclose_api_call, tvb, v->offset, v->len,
+                         "none: WinHttpWebSocketClose and WinHttpWebSocketShutdown refuse a "
+                         "reason over 123 bytes (ERROR_INVALID_PARAMETER, 87)");
+        return;
+    }
+    if (!api_wanted(tree))
+        return;
+    args = wmem_strdup_printf(
+        pinfo->pool, "%s, %s", api_status(pinfo->pool, v->cp->code),
+        format_reason(pinfo->pool, v->reason, v->reason_len, v->cp->reason_utf8));
+    if (an->request_in)
+        add_api_text(tree, hf_wsclose_api_call, tvb, v->offset, v->len,
+                     wmem_strdup_printf(pinfo->pool,
+                                        "WinHttpWebSocketClose (%s), called after "
+                                        "WinHttpWebSocketReceive returned the server's close "
+                                        "(frame %u)",
+                                        args, an->request_in));
+    else
+        add_api_text(tree, hf_wsclose_api_call, tvb, v->offset, v->len,
+                     wmem_strdup_printf(pinfo->pool,
+                                        "WinHttpWebSocketClose or WinHttpWebSocketShutdown (%s)",
+                                        args));
+}
+
+/* A server close that answers the client's close after WinHTTP's close timeout. */
+static void
+check_close_timeout(packet_info *pinfo, proto_item *ti, const ws_close_analysis_t *an)
+{
+    if (an->from != WS_SIDE_SERVER || !an->request_in ||
+        an->reply_time.secs < (time_t)pref_close_timeout ||
+        (an->reply_time.secs == (time_t)pref_close_timeout && an->reply_time.nsecs == 0))
+        return;
+    add_expert_format(pinfo, ti, &ei_wsclose_close_timeout,
+                      "The server's close comes %ld.%03d s after the client's (frame %u), "
+                      "later than the client's close timeout (WINHTTP_OPTION_WEB_SOCKET_CLOSE_"
+                      "TIMEOUT, %u s): a WinHttpWebSocketClose waiting for it has failed by then",
+                      (long)an->reply_time.secs, an->reply_time.nsecs / 1000000, an->request_in,
+                      pref_close_timeout);
+}
+
+/* The items of an endpoint whose connection aborted at this frame (RFC 6455 7.1.5). */
+static void
+show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connection_t *conn,
+           ws_side_t endpoint)
 {
     const wsclose_code_info_t *aborted = wsclose_winhttp_status(WSCLOSE_ABORTED_CODE);
-    proto_item *ti, *it;
+    const char *me = close_handshake_side_name(endpoint);
+    const char *peer = close_handshake_side_name(WS_PEER(endpoint));
+    const char *sender = close_handshake_side_name(close_handshake_side(conn, pinfo));
+    const char *how = conn->side[endpoint].recv_end_rst ? "RST" : "FIN";
+    /* "from the server before its close frame", "from the client before the server's ..." */
+    const char *whose =
+        strcmp(sender, peer) == 0 ? "its" : wmem_strdup_printf(pinfo->pool, "the %s's", peer);
+    proto_item *ti;
     proto_tree *ab_tree;
-    ws_side_t silent;
     gchar label[96];
 
-    if (wsclose_stats_active()) {
-        wsclose_packet_note(pinfo)->aborted_connections++;
-        /* A connection first met at its end (no close frame was seen) counts here. */
-        wsclose_note_connection(pinfo, conn);
+    ti = proto_tree_add_protocol_format(
+        tree, proto_wsclose, tvb, 0, 0,
+        "WebSocket Close Status (WinHTTP): %s (%u) for the %s: TCP %s from the %s before %s "
+        "close frame",
+        aborted->winhttp, WSCLOSE_ABORTED_CODE, me, how, sender, whose);
+    ab_tree = proto_item_add_subtree(ti, ett_wsclose);
+    proto_item_set_generated(proto_tree_add_string(ab_tree, hf_wsclose_abort, tvb, 0, 0, me));
+    add_winhttp_status(ab_tree, tvb, 0, 0, aborted);
+    if (endpoint == WS_SIDE_CLIENT && api_wanted(ab_tree)) {
+        add_api_text(ab_tree, hf_wsclose_api_receive, tvb, 0, 0,
+                     wmem_strdup_printf(pinfo->pool,
+                                        "fails: the connection was aborted (TCP %s from the %s "
+                                        "before %s close frame)",
+                                        how, sender, whose));
+        add_no_close_query(ab_tree, tvb, 0, 0);
     }
-    for (silent = WS_SIDE_CLIENT; silent <= WS_SIDE_SERVER; silent++) {
-        const char *reporter = close_handshake_side_name(WS_PEER(silent));
-
-        if (!close_handshake_side_aborted(conn, silent))
-            continue;
-        ti = proto_tree_add_protocol_format(
-            tree, proto_wsclose, tvb, 0, 0,
-            "WebSocket Close Status (WinHTTP): %s (%u) for the %s: no close frame from the %s",
-            aborted->winhttp, WSCLOSE_ABORTED_CODE, reporter, close_handshake_side_name(silent));
-        ab_tree = proto_item_add_subtree(ti, ett_wsclose);
-        it = proto_tree_add_string(ab_tree, hf_wsclose_abort, tvb, 0, 0, reporter);
-        proto_item_set_generated(it);
-        add_winhttp_status(ab_tree, tvb, 0, 0, aborted);
+    if (endpoint == WS_SIDE_CLIENT)
         add_expert_format(pinfo, ti, &ei_wsclose_abort,
-                          "TCP %s without a close frame from the %s: the %s's WinHTTP "
-                          "application reports %s (%u)",
-                          conn->end_rst ? "RST" : "FIN", close_handshake_side_name(silent),
-                          reporter, aborted->winhttp, WSCLOSE_ABORTED_CODE);
-        snprintf(label, sizeof(label), "%s for the %s", aborted->winhttp, reporter);
-        info_append(pinfo, label);
+                          "TCP %s without a close frame from the server: the client's WinHTTP "
+                          "calls fail, the connection was aborted (%s, %u)",
+                          how, aborted->winhttp, WSCLOSE_ABORTED_CODE);
+    else
+        add_expert_format(pinfo, ti, &ei_wsclose_abort,
+                          "TCP %s without a close frame from the client: the server's "
+                          "connection closed abnormally (%s, %u)",
+                          how, aborted->winhttp, WSCLOSE_ABORTED_CODE);
+    snprintf(label, sizeof(label), "%s for the %s", aborted->winhttp, me);
+    info_append(pinfo, label);
+}
+
+/* Every endpoint whose connection aborted at this frame. */
+static void
+show_aborts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connection_t *conn)
+{
+    const char *caller_proto = pinfo->current_proto;
+    ws_side_t endpoint;
+
+    /* So that the expert items name WSCLOSE, not the protocol that happens to be current. */
+    pinfo->current_proto = "WSCLOSE";
+    for (endpoint = WS_SIDE_CLIENT; endpoint <= WS_SIDE_SERVER; endpoint++) {
+        if (close_handshake_aborted_at(conn, endpoint, pinfo->num))
+            show_abort(tree, tvb, pinfo, conn, endpoint);
     }
+    pinfo->current_proto = caller_proto;
 }
 
 /* Expert items that follow from the frame alone (no connection state). */
@@ -486,6 +732,19 @@ note_close(packet_info *pinfo, const close_payload_t *cp, const ws_close_analysi
     wmem_list_append(note->closes, cn);
 }
 
+/* What the WinHTTP client's calls learn from this close frame, or send as it. */
+static void
+add_client_view(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *ti,
+                const close_view_t *view, const ws_close_analysis_t *an)
+{
+    if (an->from == WS_SIDE_SERVER) {
+        check_close_timeout(pinfo, ti, an);
+        add_client_receive(tree, tvb, pinfo, view, an);
+    } else {
+        add_client_call(tree, tvb, pinfo, ti, view, an);
+    }
+}
+
 /* A close frame whose status the capture cut off (snaplen). */
 static void
 not_captured(packet_info *pinfo, tvbuff_t *tvb, proto_tree *cl_tree, proto_item *ti,
@@ -521,6 +780,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, const guint8 *frame, guint captur
     int payload_offset;
     const wsclose_code_info_t *info = NULL;
     wsclose_class_t cls = WSCLOSE_CLASS_INVALID;
+    close_view_t view;
 
     ti = cl_tree = NULL;
     if (tree) {
@@ -556,6 +816,12 @@ dissect_close_frame(tvbuff_t *tvb, int offset, const guint8 *frame, guint captur
         return;
     }
     close_payload_parse(payload, payload_len < 2 ? payload_len : examine, &cp);
+    view.hdr = &hdr;
+    view.cp = &cp;
+    view.reason = cp.kind == CLOSE_PAYLOAD_CODE ? payload + 2 : NULL;
+    view.reason_len = cp.kind == CLOSE_PAYLOAD_CODE ? examine - 2 : 0;
+    view.offset = payload_offset;
+    view.len = (int)MIN(payload_captured, payload_len);
     /* The status the peer's WinHTTP application reports: the code, or 1005 when empty. */
     close_handshake_close(walk, pinfo, cp.kind != CLOSE_PAYLOAD_ONE_BYTE,
                           cp.kind == CLOSE_PAYLOAD_CODE ? cp.code : WSCLOSE_EMPTY_CODE, &an);
@@ -567,11 +833,13 @@ dissect_close_frame(tvbuff_t *tvb, int offset, const guint8 *frame, guint captur
         label_status(pinfo, ti, WSCLOSE_EMPTY_CODE, true);
         add_winhttp_status(cl_tree, tvb, payload_offset, 0, info);
         add_handshake(cl_tree, tvb, pinfo, ti, &an);
+        add_client_view(cl_tree, tvb, pinfo, ti, &view, &an);
         add_chat(pinfo, ti, "Close without status code: %s", info->winhttp, WSCLOSE_EMPTY_CODE);
         return;
     case CLOSE_PAYLOAD_ONE_BYTE:
         proto_item_append_text(ti, ": [Malformed: 1-byte payload]");
         add_handshake(cl_tree, tvb, pinfo, ti, &an);
+        add_client_view(cl_tree, tvb, pinfo, ti, &view, &an);
         add_expert(pinfo, ti, &ei_wsclose_one_byte);
         info_append(pinfo, "Malformed close payload");
         return;
@@ -590,6 +858,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, const guint8 *frame, guint captur
         add_name_sets(cl_tree, tvb, payload_offset, 2, wsclose_code_info(cp.code));
     add_range(pinfo, cl_tree, tvb, payload_offset, cp.code, cls);
     add_handshake(cl_tree, tvb, pinfo, ti, &an);
+    add_client_view(cl_tree, tvb, pinfo, ti, &view, &an);
     check_code(pinfo, ti, cp.code, cls);
     if (!cp.reason_utf8) {
         add_expert(pinfo, ti, &ei_wsclose_reason_utf8);
@@ -616,6 +885,80 @@ check_data_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *pinf
     note_expert(pinfo, &ei_wsclose_data_after_close);
 }
 
+/* Later passes: the aborts an earlier pass recorded for this frame. */
+static int
+dissect_wsclose_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    const ws_connection_t *conn;
+
+    if (!PINFO_FD_VISITED(pinfo))
+        return 0;
+    conn = close_handshake_aborted_in(pinfo);
+    if (conn) {
+        /* Tells the FIN watch, should taps run in this pass too, that this frame is drawn. */
+        p_add_proto_data(pinfo->pool, pinfo, proto_wsclose, 1, GUINT_TO_POINTER(1));
+        show_aborts(tree, tvb, pinfo, conn);
+    }
+    return 0;
+}
+
+/* Every TCP packet once WebSocket has been seen: a FIN or RST that ends what an endpoint
+ * receives before its peer's close frame gets the abort items, added after the packet's
+ * dissection (it carries no WebSocket bytes for the wrapper to see). */
+static tap_packet_status
+fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, const void *data,
+                 tap_flags_t flags _U_)
+{
+    const ws_connection_t *conn = close_handshake_tcp_packet(pinfo, (const struct tcpheader *)data);
+
+    if (!conn || p_get_proto_data(pinfo->pool, pinfo, proto_wsclose, 1))
+        return TAP_PACKET_DONT_REDRAW;
+    if (!ends_registered) {
+        register_postdissector(ends_handle);
+        ends_registered = true;
+    }
+    show_aborts(edt->tree, edt->tvb, pinfo, conn);
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+static void
+start_fin_watch(void)
+{
+    GString *error;
+
+    if (fin_watch_active)
+        return;
+    error = register_tap_listener("tcp", &fin_watch_tapdata, NULL, TL_REQUIRES_NOTHING, NULL,
+                                  fin_watch_packet, NULL, NULL);
+    if (error) {
+        g_string_free(error, TRUE);
+        return;
+    }
+    fin_watch_active = true;
+}
+
+/* Every HTTP message: the 101 that upgrades a connection to WebSocket starts the FIN watch,
+ * so that a connection that ends before any WebSocket frame is seen ending. */
+static tap_packet_status
+upgrade_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt _U_,
+                     const void *data, tap_flags_t flags _U_)
+{
+    const http_info_value_t *http = (const http_info_value_t *)data;
+
+    if (http && close_handshake_upgrade(pinfo, http->response_code))
+        start_fin_watch();
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+static void
+wsclose_cleanup(void)
+{
+    if (fin_watch_active) {
+        remove_tap_listener(&fin_watch_tapdata);
+        fin_watch_active = false;
+    }
+}
+
 void
 wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_desegment)
 {
@@ -624,13 +967,16 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
     const guint captured_total = tvb_captured_length(tvb);
     const guint reported_total = tvb_reported_length(tvb);
     const guint8 *data;
+    const char *caller_proto = pinfo->current_proto;
     guint64 offset = 0;
     ws_walk_t walk;
 
     if (captured_total == 0 || !proto_is_protocol_enabled(wsclose_protocol))
         return;
-    close_handshake_websocket_seen();
+    start_fin_watch();
     tree = tree_if_wanted(tree);
+    /* Expert items name the protocol current when they are added. */
+    pinfo->current_proto = "WSCLOSE";
     memset(&walk, 0, sizeof(walk));
     data = tvb_get_ptr(tvb, 0, captured_total);
 
@@ -655,6 +1001,7 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
         if (offset > G_MAXINT)
             break;
     }
+    pinfo->current_proto = caller_proto;
 }
 
 void
@@ -715,8 +1062,30 @@ proto_register_wsclose(void)
           "Time from the initiating close frame to this reply", HFILL}},
         {&hf_wsclose_abort,
          {"Aborted for", "wsclose.abort", FT_STRING, BASE_NONE, NULL, 0x0,
-          "Endpoint whose WinHTTP application reports WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS: "
-          "the TCP connection ended without a close frame from its peer",
+          "Endpoint whose connection closed abnormally here (RFC 6455 7.1.5; the enum value "
+          "WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS names that ending): what it receives ended "
+          "(the peer's FIN, or an RST) before the peer's close frame arrived",
+          HFILL}},
+        {&hf_wsclose_api_receive,
+         {"WinHttpWebSocketReceive", "wsclose.api.receive", FT_STRING, BASE_NONE, NULL, 0x0,
+          "What the WinHTTP client's WinHttpWebSocketReceive returns for what it receives "
+          "here: the close buffer type, or that it fails and why (invalid data from the "
+          "server; the connection was aborted)",
+          HFILL}},
+        {&hf_wsclose_api_error,
+         {"WinHTTP error", "wsclose.api.error", FT_UINT32, BASE_DEC, VALS(api_error_vals), 0x0,
+          "Error code the WinHTTP reference names for a WebSocket call "
+          "of the client here (left out where it names none)",
+          HFILL}},
+        {&hf_wsclose_api_query,
+         {"WinHttpWebSocketQueryCloseStatus", "wsclose.api.query", FT_STRING, BASE_NONE, NULL, 0x0,
+          "What the WinHTTP client's WinHttpWebSocketQueryCloseStatus then reports: the status "
+          "and the reason, or that no close frame has been received",
+          HFILL}},
+        {&hf_wsclose_api_call,
+         {"WinHTTP call", "wsclose.api.call", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The WinHTTP client call that sends a close frame like this one, with its usStatus "
+          "and reason",
           HFILL}},
     };
 
@@ -763,6 +1132,12 @@ proto_register_wsclose(void)
         {&ei_wsclose_abort,
          {"wsclose.abort_without_close", PI_SEQUENCE, PI_WARN,
           "TCP connection ended without a close frame from one side", EXPFILL}},
+        {&ei_wsclose_close_timeout,
+         {"wsclose.close_timeout", PI_SEQUENCE, PI_WARN,
+          "Server's close later than the WinHTTP client's close timeout", EXPFILL}},
+        {&ei_wsclose_reason_over_123,
+         {"wsclose.reason_over_123", PI_PROTOCOL, PI_NOTE,
+          "Client close reason over 123 bytes: not sent through WinHTTP", EXPFILL}},
     };
 
     expert_module_t *expert_wsclose;
@@ -784,7 +1159,15 @@ proto_register_wsclose(void)
                                    "every well-formed close frame, so that the Expert "
                                    "Information dialog lists all closes",
                                    &pref_chat_items);
+    prefs_register_uint_preference(wsclose_module, "close_timeout",
+                                   "WinHTTP close timeout (seconds)",
+                                   "The client's WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT: a "
+                                   "server close that answers the client's later than this "
+                                   "gets an expert item (the reference's default is 10 s)",
+                                   10, &pref_close_timeout);
 
+    ends_handle = create_dissector_handle(dissect_wsclose_ends, proto_wsclose);
+    register_cleanup_routine(wsclose_cleanup);
     wsclose_hook_register(proto_wsclose);
     close_handshake_register(proto_wsclose);
 }
@@ -792,6 +1175,8 @@ proto_register_wsclose(void)
 void
 proto_reg_handoff_wsclose(void)
 {
+    GString *error;
+
     wsclose_protocol = find_protocol_by_id(proto_wsclose);
     expert_tap_id = find_tap_id("expert");
     expert_generic_hf[0] = proto_registrar_get_id_byname("_ws.expert");
@@ -801,4 +1186,10 @@ proto_reg_handoff_wsclose(void)
     close_handshake_handoff();
     wsclose_hook_websocket();
     wsclose_stats_register();
+    /* Once, at start-up: every tap listener costs every packet a little (the tap queue), so
+     * this is the only one that is always there. */
+    error = register_tap_listener("http", &upgrade_watch_tapdata, NULL, TL_REQUIRES_NOTHING, NULL,
+                                  upgrade_watch_packet, NULL, NULL);
+    if (error)
+        g_string_free(error, TRUE);
 }

@@ -24,6 +24,7 @@ static int st_node_range = -1;
 static int st_node_sender = -1;
 static int st_node_initiator = -1;
 static int st_node_connections = -1;
+static int st_node_aborts = -1;
 static int st_node_experts = -1;
 
 static const char st_str_closes[] = "Close frames";
@@ -35,6 +36,9 @@ static const char st_str_connections[] = "WebSocket connections";
 static const char st_str_clean[] = "Closed cleanly (both close frames)";
 static const char st_str_aborted[] = "Aborted (WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS)";
 static const char st_str_open[] = "Not closed in the capture";
+static const char st_str_aborts[] = "Aborts (1006) by endpoint";
+static const char st_str_no_code[] = "No status code (empty payload)";
+static const char st_str_unreadable[] = "No readable status (1 byte or not captured)";
 static const char st_str_experts[] = "Expert items";
 
 /* Connection counts of each open tree (a GUI may show several), to derive "not closed". */
@@ -67,6 +71,7 @@ stats_init(stats_tree *st)
     stats_tree_create_node(st, st_str_clean, st_node_connections, STAT_DT_INT, FALSE);
     stats_tree_create_node(st, st_str_aborted, st_node_connections, STAT_DT_INT, FALSE);
     stats_tree_create_node(st, st_str_open, st_node_connections, STAT_DT_INT, FALSE);
+    st_node_aborts = stats_tree_create_node(st, st_str_aborts, 0, STAT_DT_INT, TRUE);
     st_node_experts = stats_tree_create_node(st, st_str_experts, 0, STAT_DT_INT, TRUE);
     if (!counts_by_tree)
         counts_by_tree = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
@@ -101,10 +106,12 @@ count_close(stats_tree *st, const wsclose_close_note_t *note, int *clean)
     /* Group nodes count too, so each shows the total of its children. */
     tick_stat_node(st, st_str_status, st_node_closes, TRUE);
     tick_stat_node(st, label, st_node_status, FALSE);
-    if (note->has_code) {
-        tick_stat_node(st, st_str_range, st_node_closes, TRUE);
+    /* Every close frame has a row here, so that the rows add up to the close frames. */
+    tick_stat_node(st, st_str_range, st_node_closes, TRUE);
+    if (note->has_code)
         tick_stat_node(st, wsclose_class_label(wsclose_classify(note->code)), st_node_range, FALSE);
-    }
+    else
+        tick_stat_node(st, note->empty ? st_str_no_code : st_str_unreadable, st_node_range, FALSE);
     tick_stat_node(st, st_str_sender, st_node_closes, TRUE);
     tick_stat_node(st, close_handshake_side_name(note->from), st_node_sender, FALSE);
     if (!note->duplicate && note->from == note->initiator) {
@@ -130,16 +137,31 @@ wsclose_note_connection(packet_info *pinfo, const ws_connection_t *conn)
 }
 
 static tap_packet_status
-stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt, const void *data,
+stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
              tap_flags_t flags _U_)
 {
     wsclose_packet_note_t *note;
     wmem_list_frame_t *it;
     int clean = 0;
     conn_counts_t *counts;
+    const ws_connection_t *ended;
+    unsigned aborted_connections = 0;
+    ws_side_t side;
 
-    /* A FIN or RST may end a WebSocket connection: let the analysis see it first. */
-    close_handshake_tcp_packet(pinfo, edt, (const struct tcpheader *)data);
+    /* A FIN or RST may end what an endpoint of a WebSocket connection receives. */
+    ended = close_handshake_tcp_packet(pinfo, (const struct tcpheader *)data);
+    if (ended) {
+        for (side = WS_SIDE_CLIENT; side <= WS_SIDE_SERVER; side++) {
+            if (close_handshake_aborted_at(ended, side, pinfo->num)) {
+                tick_stat_node(st, st_str_aborts, 0, TRUE);
+                tick_stat_node(st, close_handshake_side_name(side), st_node_aborts, FALSE);
+            }
+        }
+        /* A connection first met at its end (no close frame was seen) counts here. */
+        wsclose_note_connection(pinfo, ended);
+        if (ended->abort_frame == pinfo->num)
+            aborted_connections = 1;
+    }
     /* Connections that carry WebSocket count from their first WebSocket frame, even if they
      * never close in the capture. */
     if (proto_is_frame_protocol(pinfo->layers, "websocket")) {
@@ -149,8 +171,10 @@ stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt, const void
             wsclose_note_connection(pinfo, conn);
     }
     note = wsclose_packet_note_find(pinfo);
-    if (!note)
+    if (!note && !aborted_connections)
         return TAP_PACKET_DONT_REDRAW;
+    if (!note)
+        note = wsclose_packet_note(pinfo);
 
     if (note->closes) {
         for (it = wmem_list_head(note->closes); it; it = wmem_list_frame_next(it))
@@ -169,7 +193,7 @@ stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt, const void
         return TAP_PACKET_REDRAW;
     counts->connections += (gint)note->new_connections;
     counts->clean += clean;
-    counts->aborted += (gint)note->aborted_connections;
+    counts->aborted += (gint)aborted_connections;
     set_stat_node(st, st_str_connections, 0, TRUE, counts->connections);
     set_stat_node(st, st_str_clean, st_node_connections, FALSE, counts->clean);
     set_stat_node(st, st_str_aborted, st_node_connections, FALSE, counts->aborted);

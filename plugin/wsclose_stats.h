@@ -28,7 +28,6 @@ typedef struct {
     wmem_list_t *experts; /* GINT_TO_POINTER(hf id of each expert item added) */
     unsigned new_connections;
     const ws_connection_t *counted_connection;
-    unsigned aborted_connections;
 } wsclose_packet_note_t;
 
 /* Whether a statistics tree is open: notes are only taken then. */

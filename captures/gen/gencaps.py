@@ -389,8 +389,9 @@ class WsConn:
     """A WebSocket connection: TCP + HTTP/1.1 upgrade + frames, recorded in the manifest."""
 
     def __init__(self, cap, scenario, client_port, server_port=80, v6=False,
-                 extensions=None, notes=None):
+                 extensions=None, notes=None, client_masks=True):
         self.cap = cap
+        self.client_masks = client_masks
         self.tcp = TcpConn(cap, client_port, server_port, v6)
         self.extensions = extensions
         self.record = {
@@ -432,7 +433,7 @@ class WsConn:
     def frame(self, side, opcode, payload, fin=True, rsv1=False):
         if isinstance(payload, str):
             payload = payload.encode("utf-8")
-        mask = self.cap.next_mask() if side == "client" else None
+        mask = self.cap.next_mask() if side == "client" and self.client_masks else None
         return Frame(side, opcode, payload, mask, fin, rsv1)
 
     def close_frame(self, side, code=None, reason=b"", raw=None, fin=True):
@@ -474,6 +475,19 @@ class WsConn:
         frame = self.tcp.rst(side)
         self.record["teardown"] = "rst-%s" % side
         self.record["rst_frame"] = frame
+
+    def half_close(self, side):
+        """side sends FIN (and may still receive); the peer ACKs it."""
+        tcp = self.tcp
+        tcp.ends[side]["rcv_nxt"] = tcp.ends[tcp.peer(side)]["snd_nxt"]
+        frame = tcp._segment(side, TCP_FIN | TCP_ACK)
+        tcp.ack(tcp.peer(side))
+        self.record.setdefault("half_closes", []).append({"direction": side, "frame": frame})
+
+    def last_fin(self, side):
+        """side's FIN after the peer's half-close; the peer ACKs it."""
+        self.half_close(side)
+        self.record["teardown"] = "half-closes"
 
 
 def plain_tcp(cap, scenario, client_port, server_port, exchanges, v6=False):
@@ -751,6 +765,45 @@ def cap_diag_port_reuse():
     return cap
 
 
+def cap_diag_ends():
+    cap = diag("ends", "How connections end, for RFC 6455 7.1.5 per direction: RST or FIN "
+                       "right after the 101 (no WebSocket frame at all), a client that does not "
+                       "mask, half-closes before the peer's close, a server close after the "
+                       "WinHTTP client's close timeout, a malformed server close.")
+    ws = WsConn(cap, "server-rst-right-after-101", 50720).open()
+    ws.rst("server")
+    ws = WsConn(cap, "server-fin-right-after-101", 50721).open()
+    ws.fin("server")
+    ws = WsConn(cap, "client-fin-right-after-101", 50722).open()
+    ws.fin("client")
+    ws = WsConn(cap, "client-does-not-mask", 50723, client_masks=False,
+                notes="the client's frames carry no mask (RFC 6455 says they must)").open()
+    ws.text("client", "unmasked hello")
+    ws.text("server", "hello")
+    ws.close("client", 1000, "bye")
+    ws.close("server", 1000)
+    ws.fin("server")
+    ws = WsConn(cap, "client-half-close-then-server-close", 50724).open()
+    ws.close("client", 1000, "bye")
+    ws.half_close("client")
+    ws.close("server", 1000)
+    ws.last_fin("server")
+    ws = WsConn(cap, "server-fin-then-client-close", 50725).open()
+    ws.text("server", "last words")
+    ws.half_close("server")
+    ws.close("client", 1001, "server went away")
+    ws.last_fin("client")
+    ws = WsConn(cap, "server-close-after-close-timeout", 50726).open()
+    ws.close("client", 1000, "bye")
+    cap.wait(12)
+    ws.close("server", 1000)
+    ws.fin("server")
+    ws = WsConn(cap, "server-one-byte-close-then-client-rst", 50727).open()
+    ws.close("server", raw=b"\x03")
+    ws.rst("client")
+    return cap
+
+
 def cap_no_websocket():
     cap = Capture("no-websocket.pcapng", "Plain HTTP GET/200 and raw TCP; no WebSocket.")
     body = b"<html><body>hello</body></html>\n"
@@ -792,7 +845,7 @@ SCENARIOS = [
     cap_diag_client_close, cap_diag_server_close, cap_diag_simultaneous, cap_diag_unanswered,
     cap_diag_mismatch, cap_diag_data_after_close, cap_diag_duplicate,
     cap_diag_fin_without_close, cap_diag_rst_without_close, cap_diag_delayed_echo,
-    cap_diag_port_reuse, cap_no_websocket,
+    cap_diag_port_reuse, cap_diag_ends, cap_no_websocket,
     cap_fuzz_regress_len64,
 ]
 
