@@ -9,6 +9,7 @@ from expected import WINHTTP, close_frames, manifest
 from wsharness import PluginTestCase
 
 ABORTED = WINHTTP[1006][0]
+PEER = {"client": "server", "server": "client"}
 FIELDS = ["frame.number", "wsclose.from", "wsclose.initiator", "wsclose.request_in",
           "wsclose.reply_in", "wsclose.time", "wsclose.abort", "wsclose.winhttp",
           "_ws.expert.message"]
@@ -124,12 +125,47 @@ class Handshake(PluginTestCase):
             self.assertEqual(a[server["frame"]]["wsclose.request_in"], str(client[0]))
 
 
+def flag_set(value):
+    """tcp.flags.* as -T fields prints them: 1/0 up to 4.2, True/False from 4.4 on."""
+    return value in ("1", "True")
+
+
 class Aborts(PluginTestCase):
-    def first_end(self, capture):
-        """First FIN or RST of the capture, by tshark's own TCP fields."""
-        rows = self.ts.fields(capture, ["frame.number"], "-Y",
-                              "tcp.flags.fin == 1 || tcp.flags.reset == 1")
-        return int(rows[0][0])
+    """RFC 6455 7.1.5 per direction: an endpoint's connection closes abnormally (1006) when
+    what it receives ends (the peer's FIN, or an RST from either side) before the peer's
+    close frame arrived; the label sits on that FIN or RST, for that endpoint."""
+
+    # fuzz-regress-len64 is left out: its close frames are raw bytes the manifest does not
+    # list as close frames.
+    SYNTHETIC = sorted(name for name, cap in manifest().items()
+                       if any(c.get("websocket") for c in cap["connections"])
+                       and name != "fuzz-regress-len64.pcap")
+
+    def expected(self, capture):
+        """{frame: [endpoints]} from the generator's roles and close frames and tshark's own
+        TCP fields (no wsclose field is read)."""
+        conns = {c["tcp_stream"]: c for c in manifest()[capture]["connections"]
+                 if c.get("websocket")}
+        rows = self.ts.fields(capture, ["frame.number", "tcp.stream", "tcp.srcport",
+                                        "tcp.flags.fin", "tcp.flags.reset"],
+                              "-Y", "tcp.flags.fin == 1 || tcp.flags.reset == 1")
+        ended, out = set(), {}
+        for frame, stream, sport, fin, rst in rows:
+            conn = conns.get(int(stream))
+            if conn is None:
+                continue
+            frame = int(frame)
+            sender = "client" if sport == conn["client"].rsplit(":", 1)[1] else "server"
+            receivers = ["client", "server"] if flag_set(rst) else [PEER[sender]]
+            for endpoint in receivers:
+                if (stream, endpoint) in ended:
+                    continue
+                ended.add((stream, endpoint))
+                peer_closes = [cf["frame"] for cf in conn["close_frames"]
+                               if cf["direction"] == PEER[endpoint]]
+                if not peer_closes or min(peer_closes) > frame:
+                    out.setdefault(frame, []).append(endpoint)
+        return {f: sorted(e) for f, e in out.items()}
 
     def aborts(self, capture, two_pass):
         extra = ["-2"] if two_pass else []
@@ -141,33 +177,64 @@ class Aborts(PluginTestCase):
                             *extra).splitlines()
         return {int(r[0]): r[1:] + [line] for r, line in zip(rows, lines)}
 
-    def check(self, capture, reporters):
-        end = self.first_end(capture)
+    def check(self, capture, expected):
         for two_pass in (False, True):
             with self.subTest(capture=capture, two_pass=two_pass):
                 a = self.aborts(capture, two_pass)
-                self.assertEqual(list(a), [end])
-                who, winhttp, line = a[end]
-                self.assertTrue(line.split()[0] == str(end), line)
-                self.assertEqual(sorted(who.split(",")), sorted(reporters))
-                self.assertEqual(set(winhttp.split(",")), {ABORTED})
-                for r in reporters:
-                    self.assertIn("[%s for the %s]" % (ABORTED, r), line)
+                got = {frame: sorted(row[0].split(",")) for frame, row in a.items()}
+                self.assertEqual(got, expected)
+                for frame, (_who, winhttp, line) in a.items():
+                    self.assertEqual(line.split()[0], str(frame))
+                    self.assertEqual(set(winhttp.split(",")), {ABORTED})
+                    for endpoint in expected[frame]:
+                        self.assertIn("[%s for the %s]" % (ABORTED, endpoint), line)
 
-    def test_fin_without_close(self):
-        self.check("diag-fin-no-close.pcapng", ["client", "server"])
+    def test_oracle_on_known_shapes(self):
+        # The oracle itself, on shapes whose answer is written out here.
+        self.assertEqual(self.expected("diag-fin-no-close.pcapng"), {12: ["client"], 13: ["server"]})
+        self.assertEqual(self.expected("diag-rst-no-close.pcapng"), {12: ["client", "server"]})
+        self.assertEqual(self.expected("diag-unanswered.pcapng"), {11: ["client"]})
+        self.assertEqual(self.expected("diag-client-close.pcapng"), {})
+
+    def test_every_synthetic_capture_follows_the_rule(self):
+        for capture in self.SYNTHETIC:
+            self.check(capture, self.expected(capture))
+
+    def test_server_fin_without_close(self):
+        # The server's FIN ends what the client receives; the client's FIN then ends what
+        # the server receives: two aborts, each on its own frame.
+        self.check("diag-fin-no-close.pcapng", {12: ["client"], 13: ["server"]})
 
     def test_rst_without_close(self):
         cap = "diag-rst-no-close.pcapng"
-        self.assertEqual(self.first_end(cap), manifest()[cap]["connections"][0]["rst_frame"])
-        self.check(cap, ["client", "server"])
+        self.assertEqual(manifest()[cap]["connections"][0]["rst_frame"], 12)
+        self.check(cap, {12: ["client", "server"]})
         out = self.ts.out("-r", self.ts.capture(cap), "-V", "-Y", "wsclose.abort")
         self.assertIn("TCP RST without a close frame from the server", out)
 
     def test_unanswered_close(self):
-        # The client closed; the server never answered before the FIN: only the client's
-        # application is left with 1006.
-        self.check("diag-unanswered.pcapng", ["client"])
+        # The client closed, then sent FIN: a half-close, no abort for the server.  The
+        # server's FIN, without its close frame, leaves the client with an abort.
+        self.check("diag-unanswered.pcapng", {11: ["client"]})
+
+    def test_ends_right_after_the_upgrade(self):
+        # No WebSocket frame at all after the 101: the RST, and each FIN, still count.
+        got = self.aborts("diag-ends.pcapng", False)
+        self.assertEqual(sorted(got[8][0].split(",")), ["client", "server"])
+        self.assertEqual(got[16][0], "client")
+        self.assertEqual(got[17][0], "server")
+        self.assertEqual(got[26][0], "server")
+        self.assertEqual(got[27][0], "client")
+
+    def test_half_closes_are_not_aborts(self):
+        got = self.aborts("diag-ends.pcapng", True)
+        # client-half-close-then-server-close: FINs in frames 56 and 60, no abort.
+        self.assertNotIn(56, got)
+        self.assertNotIn(60, got)
+        # server-fin-then-client-close: the server's FIN (71) aborts the client; the
+        # client's FIN (75) follows its own close frame.
+        self.assertEqual(got[71][0], "client")
+        self.assertNotIn(75, got)
 
     def test_completed_handshakes_are_not_aborts(self):
         for cap in ("diag-client-close.pcapng", "diag-server-close.pcapng",
