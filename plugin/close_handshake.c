@@ -263,6 +263,8 @@ close_handshake_connection(packet_info *pinfo, bool sender_masked)
             wmem_map_insert(looked_up_frames, GUINT_TO_POINTER(pinfo->num), conn);
         }
     }
+    if (!conn->first_frame)
+        conn->first_frame = pinfo->num;
     last_close.conn = conn->stream_known ? NULL : conn;
     last_close.frame = pinfo->num;
     last_close.port[0] = (guint16)pinfo->srcport;
@@ -290,8 +292,11 @@ close_handshake_websocket_connection(packet_info *pinfo)
     /* The built-in dissector keeps its own data on every WebSocket connection. */
     if (!conn && conversation_get_proto_data(conv, proto_websocket))
         conn = new_connection(conv, pinfo);
-    if (conn)
+    if (conn) {
         learn_roles(conn, conv, pinfo);
+        if (!conn->first_frame)
+            conn->first_frame = pinfo->num;
+    }
     return conn;
 }
 
@@ -311,8 +316,11 @@ close_handshake_upgrade(packet_info *pinfo, unsigned response_code)
     if (!http || http->next_handle != websocket_upgrade_handle)
         return false;
     conn = connection_of(conv);
-    if (!conn)
+    if (!conn) {
         conn = new_connection(conv, pinfo);
+        /* Followed from its first WebSocket frame, close or end on, as without the 101. */
+        conn->first_frame = 0;
+    }
     learn_roles(conn, conv, pinfo);
     if (!conn->upgrade_frame)
         conn->upgrade_frame = pinfo->num;
@@ -482,6 +490,8 @@ examine_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph)
     if (seen == &not_websocket)
         return NULL;
     conn = (ws_connection_t *)seen;
+    if (conn && !conn->first_frame)
+        conn->first_frame = pinfo->num;
     if (!conn) {
         conn = close_handshake_websocket_connection(pinfo);
         wmem_map_insert(stream_seen, key, conn ? (gpointer)conn : (gpointer)&not_websocket);

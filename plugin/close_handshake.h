@@ -48,7 +48,7 @@ typedef struct {
 
 typedef struct {
     ws_endpoint_t side[2];
-    guint32 first_frame; /* where wsclose started to follow this connection */
+    guint32 first_frame; /* its first WebSocket frame, close or end; 0: only its 101 yet */
     bool server_known;
     address server_addr; /* its data is server_addr_data when it fits (IPv4, IPv6) */
     guint8 server_addr_data[16];

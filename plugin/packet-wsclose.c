@@ -444,8 +444,7 @@ api_status(wmem_allocator_t *pool, unsigned code)
 
     if (info)
         return wmem_strdup_printf(pool, "usStatus %u (%s)", code, info->winhttp);
-    return wmem_strdup_printf(pool, "usStatus %u (not in the enum: %s)", code,
-                              wsclose_class_label(wsclose_classify(code)));
+    return wmem_strdup_printf(pool, "usStatus %u (not in the enum)", code);
 }
 
 /* One close frame, the parts of it the WinHTTP client view needs. */

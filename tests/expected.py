@@ -65,3 +65,58 @@ def close_frames(capture):
         for cf in conn["close_frames"]:
             frames.append(dict(cf, tcp_stream=conn["tcp_stream"], scenario=conn["scenario"]))
     return sorted(frames, key=lambda cf: cf["frame"])
+
+
+# What the WinHTTP client's WebSocket calls return, from Microsoft's reference (winhttp.h;
+# shared/winhttp-close-status.md), as the wsclose.api.* fields word it.
+RECEIVE_CLOSE = "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE"
+RECEIVE_CLOSE_AFTER_OWN = ("WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE (to a Receive after "
+                           "WinHttpWebSocketShutdown; a waiting WinHttpWebSocketClose returns "
+                           "NO_ERROR)")
+RECEIVE_INVALID = ("fails: ERROR_WINHTTP_INVALID_SERVER_RESPONSE (12152), invalid data "
+                   "received from the server")
+QUERY_NO_CLOSE = "ERROR_INVALID_OPERATION (4317): no close frame has been received"
+ERROR_INVALID_OPERATION = 4317
+ERROR_INVALID_SERVER_RESPONSE = 12152
+
+
+def api_reason(reason):
+    """A reason as WinHttpWebSocketQueryCloseStatus hands it over: bytes, shown as text."""
+    if not reason:
+        return "no reason"
+    n = "reason %d byte%s" % (len(reason), "" if len(reason) == 1 else "s")
+    try:
+        text = reason.decode("utf-8")
+    except UnicodeDecodeError:
+        return n + " (not UTF-8): " + " ".join("%02x" % b for b in reason)
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7f:
+            out.append("\\x%02x" % ord(ch))
+        else:
+            out.append(ch)
+    return '%s "%s"' % (n, "".join(out))
+
+
+def api_status(code):
+    if code in WINHTTP:
+        return "usStatus %d (%s)" % (code, WINHTTP[code][0])
+    return "usStatus %d (not in the enum)" % code
+
+
+def api_query(code, reason):
+    """QueryCloseStatus after the server's close: code None is an empty close (1005)."""
+    if code is None:
+        return "usStatus 1005 (WINHTTP_WEB_SOCKET_EMPTY_CLOSE_STATUS), no reason"
+    return "%s, %s" % (api_status(code), api_reason(reason))
+
+
+def api_call(code, reason, answers=None):
+    """The call that sends a client close like this one; answers: the server close frame."""
+    args = "%s, %s" % (api_status(code), api_reason(reason))
+    if answers:
+        return ("WinHttpWebSocketClose (%s), called after WinHttpWebSocketReceive returned "
+                "the server's close (frame %d)" % (args, answers))
+    return "WinHttpWebSocketClose or WinHttpWebSocketShutdown (%s)" % args
