@@ -8,6 +8,11 @@ normalises the pcapng section/interface headers (no OS, hardware or host names),
 manifest beside it: versions, and per connection what each peer was TOLD to send.
 
   /usr/bin/python3 captures/record/record.py [--only NAME ...] [--out DIR]
+
+real-winhttp-wine is different: its client is winhttp/client.c (WinHTTP's WebSocket API, built
+with mingw-w64 and run under Wine in a throw-away WINEPREFIX), its servers are websockets and
+raw_peer.py, its connections are in winhttp_scenarios.py, and its manifest also lists every
+WinHTTP call the client made and what it returned.
 """
 
 import argparse
@@ -25,13 +30,18 @@ import threading
 import time
 from urllib.parse import quote, unquote, urlencode
 
+import winhttp_scenarios
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 PY = "/usr/bin/python3"
 PY_PEER = os.path.join(HERE, "py_peer.py")
 NODE_PEER = os.path.join(HERE, "node", "peer.js")
+RAW_PEER = os.path.join(HERE, "raw_peer.py")
+WINHTTP_CLIENT = os.path.join(HERE, "winhttp", "client.c")
 
-IMPL = {"python": "python-websockets", "node": "node-ws", "chromium": "chromium"}
+IMPL = {"python": "python-websockets", "node": "node-ws", "chromium": "chromium",
+        "winhttp": "winhttp-wine", "raw": "raw-socket"}
 
 UTF8_REASON_1 = "Tschüß – 再见 👋"          # 2-, 3- and 4-byte UTF-8 sequences
 UTF8_REASON_2 = "Serveur arrêté — 服务器关闭 🛑"
@@ -185,7 +195,16 @@ def python_python():
                          "wss": dict(impl="python", port=443, tls=True)}, conns=conns)
 
 
-CAPTURES = [python_node, node_python, chromium_python, chromium_node, python_python]
+def winhttp_wine():
+    ports = winhttp_scenarios.PORTS
+    return dict(name="real-winhttp-wine", client="winhttp",
+                servers={"ws": dict(impl="python", port=ports["ws"]),
+                         "raw": dict(impl="raw", port=ports["raw"])},
+                conns=winhttp_scenarios.connections(),
+                decode_as=["tcp.port==%d,http" % ports["ws"], "tcp.port==%d,http" % ports["raw"]])
+
+
+CAPTURES = [python_node, node_python, chromium_python, chromium_node, python_python, winhttp_wine]
 
 # ---------------------------------------------------------------- processes
 
@@ -305,6 +324,8 @@ class Recorder:
         argv_tls = ["--tls", self.cert, self.key] if spec.get("tls") else []
         if spec["impl"] == "python":
             argv = [PY, PY_PEER, "server", "--port", str(spec["port"])] + argv_tls
+        elif spec["impl"] == "raw":
+            argv = [PY, RAW_PEER, "server", "--port", str(spec["port"])]
         else:
             argv = ["node", NODE_PEER, "server", "--port", str(spec["port"])] + argv_tls
         p = Proc(argv, name="%s-server:%d" % (spec["impl"], spec["port"]))
@@ -413,6 +434,8 @@ class Recorder:
     # -- one capture
 
     def record(self, cap, software, api):
+        if cap["client"] == "winhttp":
+            return self.record_winhttp(cap, software, api)
         name = cap["name"]
         print("== %s" % name, flush=True)
         raw = os.path.join(self.tmp, name + ".raw.pcapng")
@@ -450,6 +473,156 @@ class Recorder:
         with open(os.path.join(self.out, name + ".json"), "w", encoding="utf-8") as f:
             json.dump(manifest, f, indent=2, ensure_ascii=False)
             f.write("\n")
+        print("   -> %s (%d bytes)" % (final, os.path.getsize(final)), flush=True)
+
+    # -- the WinHTTP client under Wine
+
+    def wine_start(self):
+        """Build client.exe and make a WINEPREFIX of our own (removed by wine_stop)."""
+        exe = os.path.join(self.tmp, "client.exe")
+        subprocess.run(["x86_64-w64-mingw32-gcc", "-O2", "-Wall", "-o", exe, WINHTTP_CLIENT,
+                        "-lwinhttp"], check=True)
+        prefix = tempfile.mkdtemp(prefix="wsclose-wineprefix-")
+        env = dict(os.environ, WINEPREFIX=prefix, WINEDLLOVERRIDES="mscoree,mshtml=",
+                   WINEDEBUG="-all", WINEARCH="win64")
+        env.pop("DISPLAY", None)
+        self.wine = dict(exe=exe, prefix=prefix, env=env)
+        # A persistent wineserver: each client run then starts in a fraction of a second.
+        subprocess.run(["wineserver", "-p"], env=env, check=True)
+        print("   new WINEPREFIX (wineboot)", flush=True)
+        subprocess.run(["wine", "wineboot", "--init"], env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wine_stop(self):
+        if getattr(self, "wine", None):
+            subprocess.run(["wineserver", "-k"], env=self.wine["env"])
+            subprocess.run(["wineserver", "-w"], env=self.wine["env"])
+            shutil.rmtree(self.wine["prefix"], ignore_errors=True)
+            self.wine = None
+
+    def run_winhttp(self, conn):
+        """One client run: its WinHTTP calls (one JSON object per line on stdout)."""
+        argv = ["wine", self.wine["exe"]] + winhttp_scenarios.client_args(conn)
+        try:
+            p = subprocess.run(argv, env=self.wine["env"], capture_output=True, text=True,
+                               timeout=60)
+        except subprocess.TimeoutExpired:
+            subprocess.run(["wineserver", "-k"], env=self.wine["env"])
+            raise RuntimeError("%s: the WinHTTP client hung" % conn["scenario"])
+        calls = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+        if p.returncode != 0 or not calls:
+            raise RuntimeError("%s: client exit %d: %s" % (conn["scenario"], p.returncode,
+                                                          p.stderr[-2000:]))
+        return calls
+
+    @staticmethod
+    def server_events(server, path, last, timeout=25):
+        """The server's events for the connection with this request path, once `last` is seen."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            evs = [e for e in list(server.all) if e.get("path") == path]
+            if any(e.get("event") == last for e in evs):
+                return evs
+            time.sleep(0.05)
+        raise RuntimeError("%s: no %r event from the server" % (path, last))
+
+    def winhttp_connections(self, cap, raw):
+        """Servers and dumpcap up, one client run per connection; the manifest entries."""
+        servers = {k: self.start_server(s) for k, s in cap["servers"].items()}
+        bpf = " or ".join("tcp port %d" % s["port"] for s in cap["servers"].values())
+        dump = subprocess.Popen(["dumpcap", "-q", "-i", "lo", "-f", bpf, "-w", raw],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        t0 = time.time()
+        entries, ports = [], set()
+        try:
+            self.wait_capturing(dump, raw)
+            for conn in cap["conns"]:
+                print("   %s" % conn["scenario"], flush=True)
+                calls = self.run_winhttp(conn)
+                path = "/" + conn["scenario"]
+                last = "end" if conn["server"] == "raw" else "closed"
+                evs = self.server_events(servers[conn["server"]], path, last)
+                seen = [e for e in evs if e.get("event") == "conn"]
+                if len(seen) != 1:
+                    raise RuntimeError("%s: server saw %d connections" % (path, len(seen)))
+                port = seen[0]["remote_port"]
+                own = [c.get("local_port") for c in calls
+                       if c.get("option") == "WINHTTP_OPTION_CONNECTION_INFO"]
+                if own != [port]:
+                    raise RuntimeError("%s: WinHTTP says local port %r, server saw %d"
+                                       % (path, own, port))
+                if port in ports:
+                    raise RuntimeError("%s: client port %d used twice" % (path, port))
+                ports.add(port)
+                entries.append(winhttp_scenarios.entry(conn, calls, evs, port))
+                time.sleep(0.3)
+        finally:
+            time.sleep(1.0)
+            dump.send_signal(signal.SIGTERM)
+            dump.wait(timeout=20)
+            for s in servers.values():
+                s.kill()
+        print("   recorded %d connections in %.0f s" % (len(entries), time.time() - t0), flush=True)
+        return entries
+
+    def record_winhttp(self, cap, software, api):
+        name = cap["name"]
+        print("== %s" % name, flush=True)
+        refused = set(api["python-websockets"]["refused"])
+        for conn in cap["conns"]:
+            if conn["server"] == "ws" and conn["sclose"] in refused:
+                raise RuntimeError("%s: websockets refuses %s" % (conn["scenario"], conn["sclose"]))
+        raw = os.path.join(self.tmp, name + ".raw.pcapng")
+        try:
+            self.wine_start()
+            entries = self.winhttp_connections(cap, raw)
+        finally:
+            self.wine_stop()
+        final = os.path.join(self.out, name + ".pcapng")
+        normalise_pcapng(raw, final,
+                         "Recorded on loopback by captures/record/record.sh; what each peer was "
+                         "told to send and every WinHTTP call with its result are in %s.json"
+                         % name)
+        impls = ["python-websockets", "raw-socket", "winhttp-wine"]
+        manifest = {
+            "capture": name + ".pcapng",
+            "recorded_by": "captures/record/record.sh",
+            "client_impl": "winhttp-wine",
+            "server_impls": ["python-websockets", "raw-socket"],
+            "software": software_for(impls, software),
+            "decode_as": cap["decode_as"],
+            "tls_keylog_embedded": False,
+            "close_code_api": {
+                "python-websockets": api["python-websockets"],
+                "raw-socket": {"refused": [], "empty_close_possible": True,
+                               "note": "captures/record/raw_peer.py writes any frame bytes"},
+                "winhttp-wine": {
+                    "note": "WinHttpWebSocketClose/Shutdown take any USHORT status and a reason "
+                            "of at most 123 bytes; what Wine did with each is in winhttp_calls"},
+            },
+            "notes": [
+                "close_frames lists, in order, the close frames of each connection as the server "
+                "saw them on its socket (raw-socket: every frame it wrote and read; "
+                "python-websockets: the close it was told to send and the one it reports "
+                "receiving; it echoes a client's close payload verbatim), not from a dissector. "
+                "'initiate' is the first; 'echo' answers with the same code (null code: empty "
+                "payload), 'reply' with another. well_formed is false for a 1-byte payload, a "
+                "payload over 125 bytes, FIN=0 or a reason that is not UTF-8.",
+                "winhttp_calls lists, in order, every WinHTTP call the client made: call, ok, "
+                "error (the returned DWORD, or GetLastError() for BOOL/handle calls), error_name, "
+                "ms (how long it took), and per call: Receive buffer_type/bytes, "
+                "QueryCloseStatus status/reason_hex/consumed, Close/Shutdown the "
+                "status/reason_hex/reason_length passed, SetOption/QueryOption the option.",
+                "A server close is answered with Receive, QueryCloseStatus, then "
+                "WinHttpWebSocketClose with the status QueryCloseStatus returned (no reason).",
+                "client_port is the client's port on the server's accepted socket; the client's "
+                "WINHTTP_OPTION_CONNECTION_INFO reported the same (the QueryOption call).",
+                "Connections are identified by client_port and server_port (and request_path).",
+            ],
+            "connections": entries,
+        }
+        with open(os.path.join(self.out, name + ".json"), "w", encoding="utf-8") as f:
+            f.write(dump_json(manifest, {"winhttp_calls", "close_frames", "server_log"}) + "\n")
         print("   -> %s (%d bytes)" % (final, os.path.getsize(final)), flush=True)
 
     @staticmethod
@@ -518,6 +691,27 @@ class Recorder:
         }
 
 
+def dump_json(obj, one_line=(), indent=2, level=0):
+    """json.dumps(indent=2), except that the items of the lists under the keys in one_line are
+    written one per line (one WinHTTP call or server event a line)."""
+    pad, inner = " " * (indent * level), " " * (indent * (level + 1))
+    if isinstance(obj, dict) and obj:
+        items = []
+        for k, v in obj.items():
+            if k in one_line and isinstance(v, list) and v:
+                body = ",\n".join(inner + " " * indent + json.dumps(x, ensure_ascii=False)
+                                   for x in v)
+                items.append("%s%s: [\n%s\n%s]" % (inner, json.dumps(k), body, inner))
+            else:
+                items.append("%s%s: %s" % (inner, json.dumps(k),
+                                           dump_json(v, one_line, indent, level + 1)))
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(obj, list) and obj:
+        return "[\n" + ",\n".join(inner + dump_json(x, one_line, indent, level + 1)
+                                    for x in obj) + "\n" + pad + "]"
+    return json.dumps(obj, ensure_ascii=False)
+
+
 def expected_close_frames(conn):
     close, sclose = conn["close"], conn["sclose"]
     if close in ("abort", "abort-rst") or conn["kill_server"]:
@@ -543,6 +737,9 @@ def software_for(impls, software):
         out["ws"] = software["ws"]
     if "chromium" in impls:
         out["chromium"] = software["chromium"]
+    if "winhttp-wine" in impls:
+        for k in ("wine", "x86_64-w64-mingw32-gcc", "mingw-w64"):
+            out[k] = software[k]
     return out
 
 
@@ -601,15 +798,32 @@ def normalise_pcapng(src, dst, comment):
 # ---------------------------------------------------------------- main
 
 
-def versions():
-    sw = json.loads(subprocess.run([PY, PY_PEER, "versions"], capture_output=True, text=True,
-                                   check=True).stdout)
-    sw.update(json.loads(subprocess.run(["node", NODE_PEER, "versions"], capture_output=True,
-                                        text=True, check=True).stdout))
-    out = subprocess.run(["chromium", "--version"], capture_output=True, text=True).stdout.split()
-    sw["chromium"] = out[1] if len(out) > 1 else "unknown"
+def capture_impls(cap):
+    return {IMPL[cap["client"]]} | {IMPL[s["impl"]] for s in cap["servers"].values()}
+
+
+def run_out(argv):
+    return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def versions(impls):
+    """The versions of what the selected captures use."""
     first = subprocess.run(["dumpcap", "--version"], capture_output=True, text=True).stdout
-    sw["dumpcap"] = first.split()[2] if first.startswith("Dumpcap") else first.splitlines()[0]
+    sw = {"dumpcap": first.split()[2] if first.startswith("Dumpcap") else first.splitlines()[0]}
+    if "python-websockets" in impls:
+        sw.update(json.loads(run_out([PY, PY_PEER, "versions"])))
+    if "node-ws" in impls:
+        sw.update(json.loads(run_out(["node", NODE_PEER, "versions"])))
+    if "chromium" in impls:
+        out = subprocess.run(["chromium", "--version"], capture_output=True, text=True).stdout.split()
+        sw["chromium"] = out[1] if len(out) > 1 else "unknown"
+    if "winhttp-wine" in impls:
+        sw["wine"] = run_out(["wine", "--version"])
+        gcc = "x86_64-w64-mingw32-gcc"
+        sw[gcc] = "%s (Debian gcc-mingw-w64-x86-64-win32 %s)" % (
+            run_out([gcc, "-dumpversion"]),
+            run_out(["dpkg-query", "-W", "-f", "${Version}", "gcc-mingw-w64-x86-64-win32"]))
+        sw["mingw-w64"] = run_out(["dpkg-query", "-W", "-f", "${Version}", "mingw-w64-x86-64-dev"])
     return sw
 
 
@@ -618,24 +832,27 @@ def main():
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--out", default=os.path.join(REPO, "captures"))
     args = ap.parse_args()
+    caps = [make() for make in CAPTURES]
+    unknown = set(args.only or []) - {c["name"] for c in caps}
+    if unknown:
+        ap.error("unknown capture(s): %s" % ", ".join(sorted(unknown)))
+    caps = [c for c in caps if not args.only or c["name"] in args.only]
+    impls = set().union(*(capture_impls(c) for c in caps))
     rec = Recorder(args.out)
     try:
-        software = versions()
-        api = {
-            "python-websockets": json.loads(subprocess.run([PY, PY_PEER, "probe"], capture_output=True,
-                                                           text=True, check=True).stdout),
-            "node-ws": json.loads(subprocess.run(["node", NODE_PEER, "probe"], capture_output=True,
-                                                 text=True, check=True).stdout),
-            "chromium": rec.chromium_probe(),
-        }
-        api["chromium"].pop("event", None)
-        ua = api["chromium"].pop("user_agent", "")
+        software = versions(impls)
+        api = {}
+        if "python-websockets" in impls:
+            api["python-websockets"] = json.loads(run_out([PY, PY_PEER, "probe"]))
+        if "node-ws" in impls:
+            api["node-ws"] = json.loads(run_out(["node", NODE_PEER, "probe"]))
         print("software: %s" % json.dumps(software), flush=True)
-        print("chromium UA: %s" % ua, flush=True)
-        for make in CAPTURES:
-            cap = make()
-            if args.only and cap["name"] not in args.only:
-                continue
+        if "chromium" in impls:
+            api["chromium"] = rec.chromium_probe()
+            api["chromium"].pop("event", None)
+            ua = api["chromium"].pop("user_agent", "")
+            print("chromium UA: %s" % ua, flush=True)
+        for cap in caps:
             rec.record(cap, software, api)
     finally:
         shutil.rmtree(rec.tmp, ignore_errors=True)
