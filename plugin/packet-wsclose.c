@@ -528,9 +528,8 @@ add_client_call(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item 
     if (an->request_in)
         add_api_text(tree, hf_wsclose_api_call, tvb, v->offset, v->len,
                      wmem_strdup_printf(pinfo->pool,
-                                        "WinHttpWebSocketClose (%s), called after "
-                                        "WinHttpWebSocketReceive returned the server's close "
-                                        "(frame %u)",
+                                        "WinHttpWebSocketClose (%s), answering the "
+                                        "server's close (frame %u)",
                                         args, an->request_in));
     else
         add_api_text(tree, hf_wsclose_api_call, tvb, v->offset, v->len,

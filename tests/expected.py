@@ -117,6 +117,6 @@ def api_call(code, reason, answers=None):
     """The call that sends a client close like this one; answers: the server close frame."""
     args = "%s, %s" % (api_status(code), api_reason(reason))
     if answers:
-        return ("WinHttpWebSocketClose (%s), called after WinHttpWebSocketReceive returned "
-                "the server's close (frame %d)" % (args, answers))
+        return "WinHttpWebSocketClose (%s), answering the server's close (frame %d)" % (
+            args, answers)
     return "WinHttpWebSocketClose or WinHttpWebSocketShutdown (%s)" % args

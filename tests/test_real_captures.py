@@ -216,7 +216,11 @@ class RealCapturesPluginTest(wsharness.PluginTestCase, _Checks):
                 at = "%s frame %s (%s %s)" % (where, row["frame"], exp["by"], exp["kind"])
                 self.assertEqual(self.direction(conn, row["sport"]), exp["by"], at)
                 code = exp["code"]
-                if code is None:
+                if exp.get("payload_len") == 1:
+                    # A 1-byte payload has no status code: no WinHTTP label.
+                    self.assertEqual(row["status"], "", at)
+                    self.assertEqual(row["winhttp"], "", at)
+                elif code is None:
                     self.assertEqual(row["status"], "", at + ": empty close has no status")
                     self.assertEqual(row["winhttp"], EMPTY, at)
                 else:
