@@ -214,6 +214,16 @@ set_server(ws_connection_t *conn, const address *addr, guint32 port)
  * SYN went to.  HTTP keeps that record in its conversation data (http_conv_t, public in
  * packet-http.h of every version from 4.0 to 4.6).
  */
+/* Whether HTTP switched this connection to WebSocket (a 101 with "Upgrade: websocket"). */
+static bool
+upgraded(conversation_t *conv)
+{
+    const http_conv_t *http = (const http_conv_t *)conversation_get_proto_data(conv, proto_http);
+
+    return http && http->startframe && http->next_handle &&
+           http->next_handle == websocket_upgrade_handle;
+}
+
 static void
 learn_roles(ws_connection_t *conn, conversation_t *conv, const packet_info *pinfo)
 {
@@ -223,9 +233,7 @@ learn_roles(ws_connection_t *conn, conversation_t *conv, const packet_info *pinf
     if (conn->roles_from_handshake)
         return;
     http = (const http_conv_t *)conversation_get_proto_data(conv, proto_http);
-    if (http && http->startframe && http->next_handle &&
-        http->next_handle == websocket_upgrade_handle && http->server_port &&
-        http->server_addr.type != AT_NONE) {
+    if (upgraded(conv) && http->server_port && http->server_addr.type != AT_NONE) {
         set_server(conn, &http->server_addr, http->server_port);
         conn->roles_from_handshake = true;
         return;
@@ -289,8 +297,9 @@ close_handshake_websocket_connection(packet_info *pinfo)
     if (!conv)
         return NULL;
     conn = connection_of(conv);
-    /* The built-in dissector keeps its own data on every WebSocket connection. */
-    if (!conn && conversation_get_proto_data(conv, proto_websocket))
+    /* The built-in dissector keeps its own data on every WebSocket connection it has seen
+     * bytes of; one that ended right after its 101 has only HTTP's record of the upgrade. */
+    if (!conn && (conversation_get_proto_data(conv, proto_websocket) || upgraded(conv)))
         conn = new_connection(conv, pinfo);
     if (conn) {
         learn_roles(conn, conv, pinfo);
@@ -301,30 +310,10 @@ close_handshake_websocket_connection(packet_info *pinfo)
 }
 
 bool
-close_handshake_upgrade(packet_info *pinfo, unsigned response_code)
+close_handshake_upgrade(unsigned response_code)
 {
-    conversation_t *conv;
-    ws_connection_t *conn;
-    const http_conv_t *http;
-
-    if (response_code != 101 || !websocket_upgrade_handle)
-        return false;
-    conv = find_conversation_pinfo(pinfo, 0);
-    if (!conv)
-        return false;
-    http = (const http_conv_t *)conversation_get_proto_data(conv, proto_http);
-    if (!http || http->next_handle != websocket_upgrade_handle)
-        return false;
-    conn = connection_of(conv);
-    if (!conn) {
-        conn = new_connection(conv, pinfo);
-        /* Followed from its first WebSocket frame, close or end on, as without the 101. */
-        conn->first_frame = 0;
-    }
-    learn_roles(conn, conv, pinfo);
-    if (!conn->upgrade_frame)
-        conn->upgrade_frame = pinfo->num;
-    return true;
+    /* Only whether one may be a WebSocket upgrade: its FIN or RST looks the rest up. */
+    return response_code == 101 && websocket_upgrade_handle;
 }
 
 ws_side_t

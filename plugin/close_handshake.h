@@ -48,14 +48,13 @@ typedef struct {
 
 typedef struct {
     ws_endpoint_t side[2];
-    guint32 first_frame; /* its first WebSocket frame, close or end; 0: only its 101 yet */
+    guint32 first_frame; /* where wsclose started to follow this connection */
     bool server_known;
     address server_addr; /* its data is server_addr_data when it fits (IPv4, IPv6) */
     guint8 server_addr_data[16];
     guint32 server_port;
     guint32 end_frame;         /* first FIN or RST of the TCP connection; 0: none (yet) */
     guint32 abort_frame;       /* first frame where an endpoint's connection aborted; 0: none */
-    guint32 upgrade_frame;     /* the HTTP 101 that made it a WebSocket connection; 0: unseen */
     bool roles_from_handshake; /* server_addr is the 101's sender, not a guess from a mask */
     bool stream_known;         /* its tcp.stream has been learnt (see close_handshake_tcp_packet) */
 } ws_connection_t;
@@ -86,9 +85,9 @@ ws_connection_t *close_handshake_connection(packet_info *pinfo, bool sender_mask
  * otherwise. */
 ws_connection_t *close_handshake_websocket_connection(packet_info *pinfo);
 
-/* An HTTP response (from the http tap): when it is the 101 that upgrades its connection to
- * WebSocket, that connection is followed from here on; returns whether it is. */
-bool close_handshake_upgrade(packet_info *pinfo, unsigned response_code);
+/* An HTTP response (from the http tap): whether it may be the 101 that upgrades its
+ * connection to WebSocket, whose end is then to be watched for. */
+bool close_handshake_upgrade(unsigned response_code);
 
 ws_side_t close_handshake_side(const ws_connection_t *conn, const packet_info *pinfo);
 

@@ -71,11 +71,19 @@ static expert_field ei_wsclose_abort = EI_INIT;
 static expert_field ei_wsclose_close_timeout = EI_INIT;
 static expert_field ei_wsclose_reason_over_123 = EI_INIT;
 
-/* The taps that see what carries no WebSocket bytes: the HTTP 101 (registered at start-up)
- * and the FIN or RST (from the first WebSocket connection on, until the file closes). */
-static int upgrade_watch_tapdata;
-static int fin_watch_tapdata;
-static bool fin_watch_active;
+/*
+ * The taps that see what carries no WebSocket bytes.  Each tap listener costs every packet
+ * a little (the tap queue), so only one is there at a time: the HTTP 101 watch while a file
+ * has shown no WebSocket yet, then the FIN and RST watch.  Both only help wsclose dissect
+ * (TL_IS_DISSECTOR_HELPER): tshark does not dissect for them.
+ */
+static struct {
+    int upgrade_tapdata;
+    bool upgrade_active;
+    bool upgrade_retire; /* the FIN watch has started: the 101 watch goes at the next tap */
+    int fin_tapdata;
+    bool fin_active;
+} watch;
 /* Later passes draw the aborts of a frame from here (registered at the first abort: 4.0
  * exports no way to remove a postdissector). */
 static dissector_handle_t ends_handle;
@@ -900,6 +908,15 @@ dissect_wsclose_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
     return 0;
 }
 
+static void
+stop_upgrade_watch(void)
+{
+    if (watch.upgrade_active)
+        remove_tap_listener(&watch.upgrade_tapdata);
+    watch.upgrade_active = false;
+    watch.upgrade_retire = false;
+}
+
 /* Every TCP packet once WebSocket has been seen: a FIN or RST that ends what an endpoint
  * receives before its peer's close frame gets the abort items, added after the packet's
  * dissection (it carries no WebSocket bytes for the wrapper to see). */
@@ -907,8 +924,12 @@ static tap_packet_status
 fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, const void *data,
                  tap_flags_t flags _U_)
 {
-    const ws_connection_t *conn = close_handshake_tcp_packet(pinfo, (const struct tcpheader *)data);
+    const ws_connection_t *conn;
 
+    /* Not from the 101 watch's own callback: a listener must not remove itself. */
+    if (watch.upgrade_retire)
+        stop_upgrade_watch();
+    conn = close_handshake_tcp_packet(pinfo, (const struct tcpheader *)data);
     if (!conn || p_get_proto_data(pinfo->pool, pinfo, proto_wsclose, 1))
         return TAP_PACKET_DONT_REDRAW;
     if (!ends_registered) {
@@ -919,42 +940,62 @@ fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, con
     return TAP_PACKET_DONT_REDRAW;
 }
 
+/* from_tap: called from a tap listener (the 101 watch), which must stay until it returns. */
 static void
-start_fin_watch(void)
+start_fin_watch(bool from_tap)
 {
     GString *error;
 
-    if (fin_watch_active)
+    if (watch.fin_active)
         return;
-    error = register_tap_listener("tcp", &fin_watch_tapdata, NULL, TL_REQUIRES_NOTHING, NULL,
+    error = register_tap_listener("tcp", &watch.fin_tapdata, NULL, TL_IS_DISSECTOR_HELPER, NULL,
                                   fin_watch_packet, NULL, NULL);
     if (error) {
         g_string_free(error, TRUE);
         return;
     }
-    fin_watch_active = true;
+    watch.fin_active = true;
+    if (from_tap)
+        watch.upgrade_retire = true;
+    else
+        stop_upgrade_watch();
 }
 
-/* Every HTTP message: the 101 that upgrades a connection to WebSocket starts the FIN watch,
- * so that a connection that ends before any WebSocket frame is seen ending. */
+/* Every HTTP message until the first WebSocket frame: a 101 may have upgraded its
+ * connection to WebSocket, which may end before any WebSocket frame. */
 static tap_packet_status
-upgrade_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt _U_,
+upgrade_watch_packet(void *tapdata _U_, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
                      const void *data, tap_flags_t flags _U_)
 {
     const http_info_value_t *http = (const http_info_value_t *)data;
 
-    if (http && close_handshake_upgrade(pinfo, http->response_code))
-        start_fin_watch();
+    if (http && close_handshake_upgrade(http->response_code))
+        start_fin_watch(true);
     return TAP_PACKET_DONT_REDRAW;
+}
+
+static void
+wsclose_init(void)
+{
+    GString *error;
+
+    if (watch.upgrade_active || watch.fin_active)
+        return;
+    error = register_tap_listener("http", &watch.upgrade_tapdata, NULL, TL_IS_DISSECTOR_HELPER,
+                                  NULL, upgrade_watch_packet, NULL, NULL);
+    if (error)
+        g_string_free(error, TRUE);
+    else
+        watch.upgrade_active = true;
 }
 
 static void
 wsclose_cleanup(void)
 {
-    if (fin_watch_active) {
-        remove_tap_listener(&fin_watch_tapdata);
-        fin_watch_active = false;
-    }
+    stop_upgrade_watch();
+    if (watch.fin_active)
+        remove_tap_listener(&watch.fin_tapdata);
+    watch.fin_active = false;
 }
 
 void
@@ -971,7 +1012,7 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
 
     if (captured_total == 0 || !proto_is_protocol_enabled(wsclose_protocol))
         return;
-    start_fin_watch();
+    start_fin_watch(false);
     tree = tree_if_wanted(tree);
     /* Expert items name the protocol current when they are added. */
     pinfo->current_proto = "WSCLOSE";
@@ -1165,6 +1206,7 @@ proto_register_wsclose(void)
                                    10, &pref_close_timeout);
 
     ends_handle = create_dissector_handle(dissect_wsclose_ends, proto_wsclose);
+    register_init_routine(wsclose_init);
     register_cleanup_routine(wsclose_cleanup);
     wsclose_hook_register(proto_wsclose);
     close_handshake_register(proto_wsclose);
@@ -1173,8 +1215,6 @@ proto_register_wsclose(void)
 void
 proto_reg_handoff_wsclose(void)
 {
-    GString *error;
-
     wsclose_protocol = find_protocol_by_id(proto_wsclose);
     expert_tap_id = find_tap_id("expert");
     expert_generic_hf[0] = proto_registrar_get_id_byname("_ws.expert");
@@ -1184,10 +1224,4 @@ proto_reg_handoff_wsclose(void)
     close_handshake_handoff();
     wsclose_hook_websocket();
     wsclose_stats_register();
-    /* Once, at start-up: every tap listener costs every packet a little (the tap queue), so
-     * this is the only one that is always there. */
-    error = register_tap_listener("http", &upgrade_watch_tapdata, NULL, TL_REQUIRES_NOTHING, NULL,
-                                  upgrade_watch_packet, NULL, NULL);
-    if (error)
-        g_string_free(error, TRUE);
 }
