@@ -228,24 +228,38 @@ info_append(packet_info *pinfo, const char *label)
                     label, "]", COL_ADD_LSTR_TERMINATOR);
 }
 
+static const value_string short_class_vals[] = {
+    {WSCLOSE_CLASS_RESERVED, "reserved"},
+    {WSCLOSE_CLASS_REGISTERED, "registered"},
+    {WSCLOSE_CLASS_PRIVATE, "private use"},
+    {WSCLOSE_CLASS_INVALID, "invalid"},
+    {0, NULL},
+};
+
+/* The name sets that may lack a name for a WinHTTP enum value (.NET has none for 1006 and
+ * 1015). */
+static const value_string name_set_short_vals[] = {
+    {NAME_SET_WEBSOCKET_H, "websocket.h"},
+    {NAME_SET_DOTNET, ".NET"},
+    {NAME_SET_IANA, "IANA"},
+    {0, NULL},
+};
+
 /* Info text for a code without a name in the chosen set: the code and where it stands. */
 static void
 info_append_code(packet_info *pinfo, unsigned code, wsclose_class_t cls)
 {
-    static const char *const short_class[WSCLOSE_CLASS_COUNT] = {
-        [WSCLOSE_CLASS_IANA] = "IANA",
-        [WSCLOSE_CLASS_RESERVED] = "reserved",
-        [WSCLOSE_CLASS_REGISTERED] = "registered",
-        [WSCLOSE_CLASS_PRIVATE] = "private use",
-        [WSCLOSE_CLASS_INVALID] = "invalid",
-    };
     gchar label[64];
 
     if (cls == WSCLOSE_CLASS_IANA)
         snprintf(label, sizeof(label), "%u: IANA %s, not in WinHTTP", code,
                  wsclose_code_info(code)->iana);
+    else if (cls == WSCLOSE_CLASS_WINHTTP)
+        snprintf(label, sizeof(label), "%u: no %s name", code,
+                 val_to_str_const((guint32)pref_name_set, name_set_short_vals, "such"));
     else
-        snprintf(label, sizeof(label), "%u: %s", code, short_class[cls]);
+        snprintf(label, sizeof(label), "%u: %s", code,
+                 val_to_str_const(cls, short_class_vals, "unclassified"));
     info_append(pinfo, label);
 }
 

@@ -120,3 +120,49 @@ def api_call(code, reason, answers=None):
         return "WinHttpWebSocketClose (%s), answering the server's close (frame %d)" % (
             args, answers)
     return "WinHttpWebSocketClose or WinHttpWebSocketShutdown (%s)" % args
+
+
+# The same codes in the sibling APIs and the IANA registry (shared/winhttp-close-status.md):
+# code -> (websocket.h WEB_SOCKET_*_CLOSE_STATUS, .NET WebSocketCloseStatus, IANA name).
+SIBLINGS = {
+    1000: ("WEB_SOCKET_SUCCESS_CLOSE_STATUS", "NormalClosure", "Normal Closure"),
+    1001: ("WEB_SOCKET_ENDPOINT_UNAVAILABLE_CLOSE_STATUS", "EndpointUnavailable", "Going Away"),
+    1002: ("WEB_SOCKET_PROTOCOL_ERROR_CLOSE_STATUS", "ProtocolError", "Protocol error"),
+    1003: ("WEB_SOCKET_INVALID_DATA_TYPE_CLOSE_STATUS", "InvalidMessageType", "Unsupported Data"),
+    1004: (None, None, "Reserved"),
+    1005: ("WEB_SOCKET_EMPTY_CLOSE_STATUS", "Empty", "No Status Rcvd"),
+    1006: ("WEB_SOCKET_ABORTED_CLOSE_STATUS", None, "Abnormal Closure"),
+    1007: ("WEB_SOCKET_INVALID_PAYLOAD_CLOSE_STATUS", "InvalidPayloadData",
+           "Invalid frame payload data"),
+    1008: ("WEB_SOCKET_POLICY_VIOLATION_CLOSE_STATUS", "PolicyViolation", "Policy Violation"),
+    1009: ("WEB_SOCKET_MESSAGE_TOO_BIG_CLOSE_STATUS", "MessageTooBig", "Message Too Big"),
+    1010: ("WEB_SOCKET_UNSUPPORTED_EXTENSIONS_CLOSE_STATUS", "MandatoryExtension",
+           "Mandatory Ext."),
+    1011: ("WEB_SOCKET_SERVER_ERROR_CLOSE_STATUS", "InternalServerError", "Internal Error"),
+    1012: (None, None, "Service Restart"),
+    1013: (None, None, "Try Again Later"),
+    1014: (None, None, "Bad Gateway"),
+    1015: ("WEB_SOCKET_SECURE_HANDSHAKE_ERROR_CLOSE_STATUS", None, "TLS handshake"),
+}
+NAME_SETS = {"winhttp": None, "websocket_h": 0, "dotnet": 1, "iana": 2}
+SET_SHORT = {"websocket_h": "websocket.h", "dotnet": ".NET", "iana": "IANA"}
+
+
+def info_label(name_set, code):
+    """The Info column label of a close code in a name set ("none": no label)."""
+    if name_set == "none":
+        return None
+    if name_set == "winhttp":
+        name = WINHTTP.get(code, (None,))[0]
+    else:
+        name = SIBLINGS.get(code, (None, None, None))[NAME_SETS[name_set]]
+    if name:
+        return name
+    if code in IANA_ONLY:
+        return "%d: IANA %s, not in WinHTTP" % (code, IANA_ONLY[code])
+    if code in WINHTTP:
+        return "%d: no %s name" % (code, SET_SHORT[name_set])
+    cls = range_class(code)
+    short = {"Reserved": "reserved", "libraries": "registered", "Private": "private use",
+             "Invalid": "invalid"}[cls]
+    return "%d: %s" % (code, short)

@@ -8,7 +8,7 @@ import os
 import re
 import unittest
 
-from expected import WINHTTP, close_frames, manifest
+from expected import WINHTTP, close_frames, info_label, manifest
 from wsharness import REPO, PluginTestCase
 
 # code -> (websocket.h, .NET, IANA); None where the set has no name.
@@ -100,11 +100,25 @@ class Preferences(PluginTestCase):
                           "wsclose.status == 1001", "-o", "wsclose.name_set:dotnet")
         self.assertIn("WebSocket Close Status (WinHTTP): EndpointUnavailable (1001)", out)
 
-    def test_missing_name_falls_back_to_code(self):
-        # .NET has no name for 1015.
-        info = self.info("wsclose.name_set:dotnet", flt="wsclose.status == 1015")
-        self.assertTrue(info.endswith("[1015: invalid]") or "1015" in info, info)
-        self.assertNotIn("WINHTTP", info)
+    def test_info_label_for_every_name_set_and_code(self):
+        # Every code of the two code captures, in every name set: the label written down
+        # from the documentation tables (expected.info_label), exactly.
+        for cap in ("enum-codes.pcapng", "classes.pcapng"):
+            # An empty payload is labeled as the 1005 it reports.
+            codes = [1005 if cf["code"] is None else cf["code"] for cf in close_frames(cap)]
+            for name_set in ("winhttp", "websocket_h", "dotnet", "iana", "none"):
+                with self.subTest(capture=cap, name_set=name_set):
+                    rows = self.ts.fields(cap, ["frame.number", "_ws.col.Info"], "-Y",
+                                          "wsclose", "-o", "wsclose.name_set:" + name_set)
+                    self.assertEqual(len(rows), len(codes))
+                    for (frame, info), code in zip(rows, codes):
+                        label = info_label(name_set, code)
+                        tail = info.rsplit(" [", 1)[-1] if label else info
+                        if label:
+                            self.assertEqual(tail, label + "]", (frame, code, info))
+                        else:
+                            self.assertNotIn("[%d" % code, info)
+                        self.assertNotIn("(null)", info)
 
     def test_chat_items_preference(self):
         cap = self.ts.capture("enum-codes.pcapng")
