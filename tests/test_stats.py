@@ -1,37 +1,17 @@
 """Statistics tree, name sets and preferences.
 
 Stats counts are compared with counts computed independently: -Y filters on the same
-fields, and the generator's manifest. Name sets are checked against a table written down
-here from shared/winhttp-close-status.md."""
+fields, and the generator's manifest. Name sets are checked against the tables written down
+in expected.py from shared/winhttp-close-status.md."""
 
 import os
 import re
 import unittest
 
+from expected import SIBLINGS as NAME_SETS
 from expected import WINHTTP, close_frames, info_label, manifest
 from wsharness import REPO, PluginTestCase
 
-# code -> (websocket.h, .NET, IANA); None where the set has no name.
-NAME_SETS = {
-    1000: ("WEB_SOCKET_SUCCESS_CLOSE_STATUS", "NormalClosure", "Normal Closure"),
-    1001: ("WEB_SOCKET_ENDPOINT_UNAVAILABLE_CLOSE_STATUS", "EndpointUnavailable", "Going Away"),
-    1002: ("WEB_SOCKET_PROTOCOL_ERROR_CLOSE_STATUS", "ProtocolError", "Protocol error"),
-    1003: ("WEB_SOCKET_INVALID_DATA_TYPE_CLOSE_STATUS", "InvalidMessageType", "Unsupported Data"),
-    1004: (None, None, "Reserved"),
-    1005: ("WEB_SOCKET_EMPTY_CLOSE_STATUS", "Empty", "No Status Rcvd"),
-    1006: ("WEB_SOCKET_ABORTED_CLOSE_STATUS", None, "Abnormal Closure"),
-    1007: ("WEB_SOCKET_INVALID_PAYLOAD_CLOSE_STATUS", "InvalidPayloadData",
-           "Invalid frame payload data"),
-    1008: ("WEB_SOCKET_POLICY_VIOLATION_CLOSE_STATUS", "PolicyViolation", "Policy Violation"),
-    1009: ("WEB_SOCKET_MESSAGE_TOO_BIG_CLOSE_STATUS", "MessageTooBig", "Message Too Big"),
-    1010: ("WEB_SOCKET_UNSUPPORTED_EXTENSIONS_CLOSE_STATUS", "MandatoryExtension",
-           "Mandatory Ext."),
-    1011: ("WEB_SOCKET_SERVER_ERROR_CLOSE_STATUS", "InternalServerError", "Internal Error"),
-    1012: (None, None, "Service Restart"),
-    1013: (None, None, "Try Again Later"),
-    1014: (None, None, "Bad Gateway"),
-    1015: ("WEB_SOCKET_SECURE_HANDSHAKE_ERROR_CLOSE_STATUS", None, "TLS handshake"),
-}
 SETS = ("wsclose.websocket_h", "wsclose.dotnet", "wsclose.iana")
 
 
@@ -43,6 +23,19 @@ def tree_counts(text):
         if m:
             counts[m.group(1)] = int(m.group(2))
     return counts
+
+
+def t_section(text, heading):
+    """{name: count} of the rows right under a node of a -z ...,tree output."""
+    lines = text.splitlines()
+    start = [i for i, l in enumerate(lines) if l.strip().startswith(heading + " ")][0]
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    out = {}
+    for line in lines[start + 1:]:
+        if len(line) - len(line.lstrip()) <= indent:
+            break
+        out.update(tree_counts(line))
+    return out
 
 
 class NameSets(PluginTestCase):
@@ -153,6 +146,10 @@ class StatsTree(PluginTestCase):
                 for code, (name, _m) in WINHTTP.items():
                     n = self.count(cap, "wsclose.status == %d" % code)
                     self.assertEqual(t.get("%s (%d)" % (name, code), 0), n, name)
+                # Every close frame has a row by range, so the rows add up.
+                ranges = t_section(self.ts.out("-r", self.ts.capture(cap), "-q", "-z",
+                                               "wsclose,tree"), "By range")
+                self.assertEqual(sum(ranges.values()), t["Close frames"], ranges)
                 for ei in ("wsclose.close", "wsclose.reserved_code", "wsclose.api_only_code",
                            "wsclose.one_byte_payload", "wsclose.duplicate_close"):
                     self.assertEqual(t.get(ei, 0), self.count(cap, ei), ei)
@@ -183,6 +180,19 @@ class StatsTree(PluginTestCase):
                     self.assertEqual(t["Not closed in the capture"], conns - clean - aborted)
                     self.assertEqual(aborted, len({r[0] for r in self.ts.fields(
                         cap, ["tcp.stream"], "-Y", "wsclose.abort")}))
+
+    def test_aborts_by_endpoint(self):
+        for cap, extra in (("diag-ends.pcapng", ()), ("diag-ends.pcapng", ("-2",)),
+                           ("diag-fin-no-close.pcapng", ())):
+            with self.subTest(capture=cap, extra=extra):
+                out = self.ts.out("-r", self.ts.capture(cap), "-q", "-z", "wsclose,tree", *extra)
+                got = t_section(out, "Aborts (1006) by endpoint")
+                want = {}
+                for (who,) in self.ts.fields(cap, ["wsclose.abort"], "-Y", "wsclose.abort",
+                                             *extra):
+                    for endpoint in who.split(","):
+                        want[endpoint] = want.get(endpoint, 0) + 1
+                self.assertEqual(got, want)
 
     def test_no_websocket(self):
         t = self.tree("no-websocket.pcapng")
