@@ -129,11 +129,12 @@ set(_wsclose_sanitized_env
 add_test(NAME sanitized_build
     COMMAND bash ${_wsclose_tests_dir}/sanitized.sh build)
 add_test(NAME sanitized_tests
-    COMMAND bash ${_wsclose_tests_dir}/sanitized.sh test test_dissection test_real_captures test_diagnosis)
+    COMMAND bash ${_wsclose_tests_dir}/sanitized.sh test test_dissection test_real_captures test_diagnosis
+            test_winhttp_view)
 add_test(NAME fuzz_slice
     COMMAND bash ${_wsclose_tests_dir}/sanitized.sh fuzz --ci --rounds 2)
 set_tests_properties(sanitized_build sanitized_tests fuzz_slice PROPERTIES
     ENVIRONMENT "${_wsclose_sanitized_env}")
 set_tests_properties(sanitized_build PROPERTIES FIXTURES_SETUP wsclose_asan)
 set_tests_properties(sanitized_tests fuzz_slice PROPERTIES FIXTURES_REQUIRED wsclose_asan
-    TIMEOUT 600)
+    TIMEOUT 1500)
