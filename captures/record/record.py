@@ -59,6 +59,15 @@ UTF8_REASON_3 = "Ünïcödé ✓ — ошибка ☃ 🚀"
 #   msgs, deflate (does the client offer permessage-deflate; Chromium always does), tls
 
 
+def stop_recording(dump, servers):
+    """Let the last packets reach dumpcap, stop it, then the servers."""
+    time.sleep(1.0)
+    dump.send_signal(signal.SIGTERM)
+    dump.wait(timeout=20)
+    for s in servers.values():
+        s.kill()
+
+
 def C(scenario, server, close="server", reason="", sclose=None, sreason="", msgs=1,
       deflate=False, kill_server=False, description=""):
     return dict(scenario=scenario, server=server, close=close, reason=reason, sclose=sclose,
@@ -454,11 +463,7 @@ class Recorder:
                 time.sleep(0.4)
                 results.append(info)
         finally:
-            time.sleep(1.0)
-            dump.send_signal(signal.SIGTERM)
-            dump.wait(timeout=20)
-            for s in servers.values():
-                s.kill()
+            stop_recording(dump, servers)
         server_events = [e for s in servers.values() for e in s.all]
         staged = raw
         if os.path.exists(keylog) and os.path.getsize(keylog):
@@ -557,11 +562,7 @@ class Recorder:
                 entries.append(winhttp_scenarios.entry(conn, calls, evs, port))
                 time.sleep(0.3)
         finally:
-            time.sleep(1.0)
-            dump.send_signal(signal.SIGTERM)
-            dump.wait(timeout=20)
-            for s in servers.values():
-                s.kill()
+            stop_recording(dump, servers)
         print("   recorded %d connections in %.0f s" % (len(entries), time.time() - t0), flush=True)
         return entries
 
