@@ -44,7 +44,8 @@ ALIAS_1007 = "WINHTTP_WEB_SOCKET_INVALID_UTF8_CLOSE_STATUS"
 MANIFESTS = sorted(glob.glob(os.path.join(wsharness.CAPTURES, "real-*.json")))
 
 PLUGIN_FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "websocket.opcode",
-                 "wsclose.status", "wsclose.winhttp", "wsclose.winhttp.alias", "_ws.col.Info"]
+                 "wsclose.status", "wsclose.winhttp", "wsclose.winhttp.alias", "wsclose.from",
+                 "_ws.col.Info"]
 BUILTIN_FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "websocket.opcode",
                   "websocket.payload.close.status_code", "websocket.payload.close.reason"]
 
@@ -190,13 +191,13 @@ class RealCapturesPluginTest(wsharness.PluginTestCase, _Checks):
         rows = ts.fields(capture, PLUGIN_FIELDS, "-Y",
                          "websocket.opcode == 8 || (wsclose && !wsclose.abort)", *extra)
         by_stream = {}
-        for frame, stream, sport, opcodes, status, winhttp, alias, info in rows:
+        for frame, stream, sport, opcodes, status, winhttp, alias, frm, info in rows:
             n_close = split(opcodes).count("8")
             self.assertEqual(n_close, 1, "%s frame %s: %r close frames in one segment"
                              % (capture, frame, n_close))
             by_stream.setdefault(int(stream), []).append(
                 dict(frame=frame, sport=sport, status=status, winhttp=winhttp, alias=alias,
-                     info=info))
+                     frm=frm, info=info))
 
         expected_total = 0
         for conn, stream in self.connections(ts, manifest, extra):
@@ -215,6 +216,7 @@ class RealCapturesPluginTest(wsharness.PluginTestCase, _Checks):
             for row, exp in zip(got, want):
                 at = "%s frame %s (%s %s)" % (where, row["frame"], exp["by"], exp["kind"])
                 self.assertEqual(self.direction(conn, row["sport"]), exp["by"], at)
+                self.assertEqual(row["frm"], exp["by"], at + ": wsclose.from")
                 code = exp["code"]
                 if exp.get("payload_len") == 1:
                     # A 1-byte payload has no status code: no WinHTTP label.
