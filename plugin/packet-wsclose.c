@@ -59,15 +59,15 @@ static gint ett_wsclose_names = -1;
 static expert_field ei_wsclose_close = EI_INIT;
 static expert_field ei_wsclose_api_only_code = EI_INIT;
 static expert_field ei_wsclose_reserved_code = EI_INIT;
-static expert_field ei_wsclose_one_byte = EI_INIT;
-static expert_field ei_wsclose_reason_utf8 = EI_INIT;
-static expert_field ei_wsclose_too_long = EI_INIT;
+static expert_field ei_wsclose_one_byte_payload = EI_INIT;
+static expert_field ei_wsclose_reason_not_utf8 = EI_INIT;
+static expert_field ei_wsclose_payload_too_long = EI_INIT;
 static expert_field ei_wsclose_not_final = EI_INIT;
 static expert_field ei_wsclose_truncated = EI_INIT;
 static expert_field ei_wsclose_status_differs = EI_INIT;
 static expert_field ei_wsclose_data_after_close = EI_INIT;
-static expert_field ei_wsclose_duplicate = EI_INIT;
-static expert_field ei_wsclose_abort = EI_INIT;
+static expert_field ei_wsclose_duplicate_close = EI_INIT;
+static expert_field ei_wsclose_abort_without_close = EI_INIT;
 static expert_field ei_wsclose_close_timeout = EI_INIT;
 static expert_field ei_wsclose_reason_over_123 = EI_INIT;
 
@@ -368,7 +368,7 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
         proto_item_set_generated(it);
     }
     if (an->duplicate_of) {
-        add_expert_format(pinfo, ti, &ei_wsclose_duplicate,
+        add_expert_format(pinfo, ti, &ei_wsclose_duplicate_close,
                           "Second close frame from the %s (its first is frame %u)",
                           close_handshake_side_name(an->from), an->duplicate_of);
         return;
@@ -610,12 +610,12 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connect
         add_no_close_query(ab_tree, tvb, 0, 0);
     }
     if (endpoint == WS_SIDE_CLIENT)
-        add_expert_format(pinfo, ti, &ei_wsclose_abort,
+        add_expert_format(pinfo, ti, &ei_wsclose_abort_without_close,
                           "TCP %s without a close frame from the server: the client's WinHTTP "
                           "calls fail, the connection was aborted (%s, %u)",
                           how, aborted->winhttp, WSCLOSE_ABORTED_CODE);
     else
-        add_expert_format(pinfo, ti, &ei_wsclose_abort,
+        add_expert_format(pinfo, ti, &ei_wsclose_abort_without_close,
                           "TCP %s without a close frame from the client: the server's "
                           "connection closed abnormally (%s, %u)",
                           how, aborted->winhttp, WSCLOSE_ABORTED_CODE);
@@ -644,7 +644,7 @@ static void
 check_frame(packet_info *pinfo, proto_item *ti, const ws_frame_header_t *hdr)
 {
     if (hdr->payload_len > WS_CONTROL_PAYLOAD_MAX) {
-        add_expert_format(pinfo, ti, &ei_wsclose_too_long,
+        add_expert_format(pinfo, ti, &ei_wsclose_payload_too_long,
                           "Close frame payload is %" PRIu64
                           " bytes; control frames carry at most 125",
                           hdr->payload_len);
@@ -860,7 +860,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, const guint8 *frame, guint captur
         proto_item_append_text(ti, ": [Malformed: 1-byte payload]");
         add_handshake(cl_tree, tvb, pinfo, ti, &an);
         add_client_view(cl_tree, tvb, pinfo, ti, &view, &an);
-        add_expert(pinfo, ti, &ei_wsclose_one_byte);
+        add_expert(pinfo, ti, &ei_wsclose_one_byte_payload);
         info_append(pinfo, "Malformed close payload");
         return;
     case CLOSE_PAYLOAD_CODE:
@@ -881,7 +881,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, const guint8 *frame, guint captur
     add_client_view(cl_tree, tvb, pinfo, ti, &view, &an);
     check_code(pinfo, ti, cp.code, cls);
     if (!cp.reason_utf8) {
-        add_expert(pinfo, ti, &ei_wsclose_reason_utf8);
+        add_expert(pinfo, ti, &ei_wsclose_reason_not_utf8);
     }
     if (info && !wsclose_code_is_api_only(cp.code) && hdr.fin &&
         hdr.payload_len <= WS_CONTROL_PAYLOAD_MAX)
@@ -1156,15 +1156,15 @@ proto_register_wsclose(void)
         {&ei_wsclose_reserved_code,
          {"wsclose.reserved_code", PI_PROTOCOL, PI_WARN, "Reserved or invalid close code sent",
           EXPFILL}},
-        {&ei_wsclose_one_byte,
+        {&ei_wsclose_one_byte_payload,
          {"wsclose.one_byte_payload", PI_MALFORMED, PI_ERROR,
           "1-byte close payload: a status code needs two bytes", EXPFILL}},
-        {&ei_wsclose_reason_utf8,
+        {&ei_wsclose_reason_not_utf8,
          {"wsclose.reason_not_utf8", PI_PROTOCOL, PI_WARN,
           "Close reason is not valid UTF-8; the receiving WinHTTP application gets these "
           "bytes as the reason",
           EXPFILL}},
-        {&ei_wsclose_too_long,
+        {&ei_wsclose_payload_too_long,
          {"wsclose.payload_too_long", PI_PROTOCOL, PI_ERROR, "Close frame payload over 125 bytes",
           EXPFILL}},
         {&ei_wsclose_not_final,
@@ -1179,10 +1179,10 @@ proto_register_wsclose(void)
         {&ei_wsclose_data_after_close,
          {"wsclose.data_after_close", PI_SEQUENCE, PI_WARN,
           "Data frame sent after the sender's close frame", EXPFILL}},
-        {&ei_wsclose_duplicate,
+        {&ei_wsclose_duplicate_close,
          {"wsclose.duplicate_close", PI_SEQUENCE, PI_WARN, "Second close frame from one side",
           EXPFILL}},
-        {&ei_wsclose_abort,
+        {&ei_wsclose_abort_without_close,
          {"wsclose.abort_without_close", PI_SEQUENCE, PI_WARN,
           "TCP connection ended without a close frame from one side", EXPFILL}},
         {&ei_wsclose_close_timeout,
