@@ -14,5 +14,5 @@ add_custom_target(bench
 add_test(NAME bench_smoke
     COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/bench/bench.py --smoke
             --plugin $<TARGET_FILE:wsclose>)
-set_tests_properties(bench_smoke PROPERTIES LABELS bench TIMEOUT 180
+set_tests_properties(bench_smoke PROPERTIES LABELS bench TIMEOUT 600
     ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1" SKIP_RETURN_CODE 77)
