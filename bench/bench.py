@@ -39,9 +39,12 @@ sys.dont_write_bytecode = True      # nothing written into the checkout
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.join(REPO, "tests"))
 import benchcaps  # noqa: E402
+from wsharness import foreign_copy_message, wsclose_rows  # noqa: E402
 
 NOBODY = 65534
+SKIP_EXIT = 77      # ctest's SKIP_RETURN_CODE: the smoke test cannot run
 WS_LIMIT, PLAIN_LIMIT = 1.02, 1.01
 
 # Captures: name, kind, connections, data frames per connection, limit, description.
@@ -169,7 +172,11 @@ def sanity(env, caps):
     """The plugin is loaded in one HOME and not in the other, and labels close frames."""
     for state, want in (("with", True), ("without", False)):
         _c, _r, _e, out = env.run(state, ["-G", "plugins"], stdout=None)
-        if ("wsclose.so" in out) != want:
+        paths = [row[-1] for row in wsclose_rows(out)]
+        foreign = [p for p in paths if not p.startswith(env.homes["with"] + os.sep)]
+        if foreign:
+            raise SystemExit(foreign_copy_message(foreign))
+        if bool(paths) != want:
             raise SystemExit("wsclose.so is %sloaded in the %s-plugin HOME"
                              % ("not " if want else "", state))
     path, conns = caps["ws"]["path"], 3
@@ -235,6 +242,11 @@ def main():
     have_valgrind = shutil.which("valgrind") is not None
     do_cg = not a.no_callgrind and have_valgrind
     if not a.no_callgrind and not have_valgrind:
+        if a.smoke:
+            # The smoke test checks the whole machinery: without valgrind it cannot.
+            log("valgrind is not installed: install the Debian package valgrind "
+                "(scripts/setup.sh --tests installs it); smoke test not run")
+            return SKIP_EXIT
         log("valgrind not installed: instruction counts skipped (apt-get install valgrind)")
 
     tmp = tempfile.mkdtemp(prefix="wsclose-bench-")

@@ -136,5 +136,9 @@ add_test(NAME fuzz_slice
 set_tests_properties(sanitized_build sanitized_tests fuzz_slice PROPERTIES
     ENVIRONMENT "${_wsclose_sanitized_env}")
 set_tests_properties(sanitized_build PROPERTIES FIXTURES_SETUP wsclose_asan)
+# Limits against a hang, not a measure: on a shared 2-core machine under load (other
+# jobs' valgrind and callgrind runs) sanitized_tests took over 600 s.
 set_tests_properties(sanitized_tests fuzz_slice PROPERTIES FIXTURES_REQUIRED wsclose_asan
-    TIMEOUT 1500)
+    TIMEOUT 1800)
+# fuzz.py exits with 77 when a tool it needs (valgrind) is not installed.
+set_tests_properties(fuzz_slice PROPERTIES SKIP_RETURN_CODE 77)

@@ -43,12 +43,12 @@ for tool in Xvfb wireshark import convert identify xdotool setsid; do
 done
 if [ -n "$missing" ]; then
     log "missing:$missing; installing scripts/deps-gui.txt"
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -q >&2
+    # sudo drops exported variables: DEBIAN_FRONTEND goes on its command line.
+    as_root=(env DEBIAN_FRONTEND=noninteractive)
+    [ "$(id -u)" -eq 0 ] || as_root=(sudo DEBIAN_FRONTEND=noninteractive)
+    "${as_root[@]}" apt-get update -q >&2
     # shellcheck disable=SC2046
-    $sudo apt-get install -y -q --no-install-recommends $(grep -v '^#' "$here/scripts/deps-gui.txt") >&2
+    "${as_root[@]}" apt-get install -y -q --no-install-recommends $(grep -v '^#' "$here/scripts/deps-gui.txt") >&2
 fi
 
 mm=$(wireshark -v | sed -n '1s/^Wireshark \([0-9]*\.[0-9]*\)\..*/\1/p')

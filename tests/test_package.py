@@ -2,9 +2,11 @@
 root (which ignores personal plugin folders) loads wsclose.so from Wireshark's system plugin
 folder and labels close frames, then purge it and check that it is gone.
 
-Needs root and dpkg (skips otherwise); ctest passes WSCLOSE_BUILD_DIR.  The package is
-purged on every exit path, and the test refuses to touch a system that already has the
-package or a wsclose.so in the system plugin folder.
+Needs root, or passwordless sudo (then dpkg and root's tshark run through `sudo -n`), and
+dpkg; skips otherwise.  ctest passes WSCLOSE_BUILD_DIR.  The package is purged on every exit
+path, and the test fails without touching a system that already has the package or a
+wsclose.so in the system plugin folder (the other tests would test that copy too), saying
+what to remove.
 """
 
 import os
@@ -17,6 +19,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 CAPTURES = os.path.join(REPO, "captures")
 PACKAGE = "wireshark-plugin-wsclose"
+
+
+def root_prefix():
+    """How to run a command as root: [] as root, ["sudo", "-n"] with passwordless sudo,
+    None when neither works."""
+    if os.geteuid() == 0:
+        return []
+    if shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], capture_output=True,
+                                               stdin=subprocess.DEVNULL).returncode == 0:
+        return ["sudo", "-n"]
+    return None
 
 
 def run(cmd, check=True, **kw):
@@ -35,9 +48,9 @@ def package_status():
     return "" if status[1:2] in ("", "n") else status
 
 
-def global_plugin_dir(env):
+def global_plugin_dir(prefix):
     """Wireshark's system plugin folder, as tshark reports it (tshark -G folders)."""
-    for line in run(["tshark", "-G", "folders"], env=env).stdout.splitlines():
+    for line in run(prefix + ["tshark", "-G", "folders"]).stdout.splitlines():
         key, _, value = line.partition(":")
         if key.strip() == "Global Plugins":
             return value.strip()
@@ -48,8 +61,9 @@ class PackageTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        if os.geteuid() != 0:
-            raise unittest.SkipTest("needs root (dpkg -i)")
+        cls.root = root_prefix()
+        if cls.root is None:
+            raise unittest.SkipTest("needs root or passwordless sudo (dpkg -i)")
         for tool in ("dpkg", "dpkg-query", "cpack", "tshark"):
             if not shutil.which(tool):
                 raise unittest.SkipTest("%s is not available" % tool)
@@ -60,21 +74,30 @@ class PackageTest(unittest.TestCase):
         cls.home = tempfile.mkdtemp(prefix="wsclose-pkg-home-")
         # Root's tshark with a throw-away HOME: nothing of the caller's profile or
         # personal plugin folder takes part (root ignores the latter anyway).
-        cls.env = {"HOME": cls.home, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-                   "LC_ALL": "C.UTF-8"}
-        cls.plugin_file = os.path.join(global_plugin_dir(cls.env), "epan", "wsclose.so")
-        if package_status():
-            shutil.rmtree(cls.home, ignore_errors=True)
-            raise unittest.SkipTest("%s is already known to dpkg (%s): not touching it"
-                                    % (PACKAGE, package_status()))
+        cls.env = ["env", "-i", "HOME=" + cls.home, "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                   "LC_ALL=C.UTF-8"]
+        cls.plugin_file = os.path.join(global_plugin_dir(cls.root + cls.env), "epan",
+                                       "wsclose.so")
+        status = package_status()
+        if status:
+            cls.remove_home()
+            raise AssertionError("%s is already known to dpkg (%s): not touching it; the "
+                                 "other tests would test it too. Remove it: sudo dpkg --purge %s"
+                                 % (PACKAGE, status, PACKAGE))
         if os.path.exists(cls.plugin_file):
-            shutil.rmtree(cls.home, ignore_errors=True)
-            raise unittest.SkipTest("%s already exists (not from the package): not touching it"
-                                    % cls.plugin_file)
+            cls.remove_home()
+            raise AssertionError("%s already exists (not from the package): not touching it; "
+                                 "the other tests would test it too. Remove it: sudo rm %s"
+                                 % (cls.plugin_file, cls.plugin_file))
+
+    @classmethod
+    def remove_home(cls):
+        # Root's tshark may have written into it.
+        run(cls.root + ["rm", "-rf", cls.home], check=False)
 
     @classmethod
     def tearDownClass(cls):
-        shutil.rmtree(cls.home, ignore_errors=True)
+        cls.remove_home()
 
     def setUp(self):
         self.outdir = tempfile.mkdtemp(prefix="wsclose-pkg-")
@@ -82,10 +105,11 @@ class PackageTest(unittest.TestCase):
 
     def purge(self):
         if package_status():
-            run(["dpkg", "--purge", PACKAGE], check=False)
+            run(self.root + ["dpkg", "--purge", PACKAGE], check=False)
 
     def tshark(self, *args):
-        return run(["tshark"] + list(args), env=self.env, cwd=self.home).stdout
+        """tshark as root."""
+        return run(self.root + self.env + ["tshark"] + list(args), cwd=self.home).stdout
 
     def build_package(self):
         run(["cpack", "-G", "DEB", "--config", self.cpack_config, "-B", self.outdir])
@@ -108,7 +132,7 @@ class PackageTest(unittest.TestCase):
 
         # Install; whatever happens next, purge it again.
         self.addCleanup(self.purge)
-        run(["dpkg", "-i", deb])
+        run(self.root + ["dpkg", "-i", deb])
         self.assertEqual(package_status(), "ii")
         self.assertTrue(os.path.isfile(self.plugin_file))
         listed = run(["dpkg", "-L", PACKAGE]).stdout.split()
@@ -135,7 +159,7 @@ class PackageTest(unittest.TestCase):
         self.assertIn("WINHTTP_WEB_SOCKET_ENDPOINT_TERMINATED_CLOSE_STATUS", codes)
 
         # Purge: the file and the package are gone, tshark no longer loads it.
-        run(["dpkg", "--purge", PACKAGE])
+        run(self.root + ["dpkg", "--purge", PACKAGE])
         self.assertEqual(package_status(), "")
         self.assertFalse(os.path.exists(self.plugin_file))
         self.assertNotIn("wsclose.so", self.tshark("-G", "plugins"))

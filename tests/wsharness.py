@@ -4,6 +4,13 @@ As root, Wireshark ignores personal plugin folders (and WIRESHARK_PLUGIN_DIR), s
 tshark here runs as an unprivileged user (uid 65534, via setpriv when we are root) with a
 throw-away HOME whose personal plugin folder holds the plugin under test.  Captures are
 copied into that HOME because the checkout itself may not be readable by that user.
+
+A wsclose.so in Wireshark's system plugin folder (the Debian package, or a system install)
+is loaded too and wins over the personal copy, so tests would test it instead of the build
+they belong to: plugin_loaded() fails, saying what to remove (foreign_copy_message).
+
+A test that cannot run skips (unittest.SkipTest); ctest reports it as skipped, not passed
+(SKIP_REGULAR_EXPRESSION, see the top-level CMakeLists.txt).
 """
 
 import os
@@ -24,6 +31,35 @@ def wireshark_version():
     first = out.splitlines()[0]  # "TShark (Wireshark) 4.0.17 (...)"
     ver = first.split(")")[1].split()[0]
     return ".".join(ver.split(".")[:2])
+
+
+def package_of(path):
+    """The Debian package that installed path, or None."""
+    try:
+        proc = subprocess.run(["dpkg-query", "-S", path], capture_output=True, text=True)
+    except OSError:
+        return None
+    if proc.returncode != 0 or ":" not in proc.stdout:
+        return None
+    return proc.stdout.split(":")[0].strip()
+
+
+def foreign_copy_message(paths):
+    """What to tell when tshark loads a wsclose.so that is not the one under test."""
+    lines = ["tshark loads a wsclose.so that is not the build under test: %s." % ", ".join(paths),
+             "A system-wide copy (Wireshark's system plugin folder) wins over the personal one,",
+             "so the tests would test it. The personal and the system install exclude each",
+             "other (README, \"Install and use\"); remove the system copy to run the tests:"]
+    for path in paths:
+        owner = package_of(path)
+        lines.append("    sudo dpkg --purge %s" % owner if owner else "    sudo rm %s" % path)
+    return "\n".join(lines)
+
+
+def wsclose_rows(plugins_output):
+    """The wsclose.so rows of `tshark -G plugins`: [name, version, type, path]."""
+    rows = [[c.strip() for c in line.split("\t")] for line in plugins_output.splitlines()]
+    return [row for row in rows if row and row[0] == "wsclose.so"]
 
 
 def plugin_path():
@@ -89,8 +125,18 @@ class Tshark:
     def out(self, *args, **kw):
         return self.run(*args, **kw).stdout
 
+    def loaded_paths(self):
+        """Where tshark, as this user with this HOME, loads wsclose.so from."""
+        return [row[-1] for row in wsclose_rows(self.out("-G", "plugins"))]
+
     def plugin_loaded(self):
-        return "wsclose.so" in self.out("-G", "plugins")
+        """Whether tshark loads the plugin of this HOME; fails when it loads another
+        wsclose.so (a system-wide copy)."""
+        paths = self.loaded_paths()
+        foreign = [p for p in paths if not p.startswith(self.home + os.sep)]
+        if foreign:
+            raise AssertionError(foreign_copy_message(foreign))
+        return bool(paths)
 
     def fields(self, capture, fields, *extra):
         """Rows of -T fields output, one list per frame; multi-valued fields stay joined by ','."""

@@ -24,8 +24,12 @@ a crash that also happens without the plugin is tshark's own and is listed, not 
 With --valgrind-plugin (a plain build), a subset also runs under `valgrind --error-exitcode=1`.
 
 Failure = a nonzero exit or a crash, a sanitizer report mentioning the plugin, a valgrind
-error.  Failing inputs are copied to --keep (default /tmp/wsclose-fuzz-failures) with the
-command that replays them.
+error.  Failing inputs are copied to --keep (default: a new temporary folder, made on the
+first failure and named in the output) with the command that replays them.
+
+A tool that is missing (valgrind for --valgrind-plugin, the --preload runtime) is not a
+failure: fuzz.py says which Debian package to install and exits with 77, which ctest
+reports as skipped.
 
     tests/sanitized.sh fuzz --ci          the bounded CI slice (about 2 minutes)
     tests/sanitized.sh fuzz --long        >= 1,000,000 fuzzed frames (hours; nice it)
@@ -66,6 +70,8 @@ CODES = (0, 1, 999, 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009, 
 # Ways WebSocket is found: HTTP upgrade, Decode As (wrapper in tcp.port), heuristic.
 FINDERS = ([], ["-d", "tcp.port==80,websocket"],
            ["--enable-heuristic", "websocket_tcp", "--disable-heuristic", "http_tcp"])
+SKIP_EXIT = 77      # ctest's SKIP_RETURN_CODE: a test that cannot run
+TOOL_PATH = "/usr/bin:/bin"     # the PATH tshark and valgrind run with (wsharness.py)
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
                    "SUMMARY: UndefinedBehaviorSanitizer")
 
@@ -273,6 +279,7 @@ class Runner:
         self.args = args
         self.stats = stats
         self.keep = args.keep
+        self.no_extcap = None
         self.ts = Tshark(plugin=args.plugin)
         self.bare = None    # without the plugin, to tell tshark's own crashes from ours
         self.vg = Tshark(plugin=args.valgrind_plugin) if args.valgrind_plugin else None
@@ -282,8 +289,7 @@ class Runner:
         if args.preload:
             # tshark -G runs every extcap tool, and androiddump deadlocks at exit under the
             # preloaded runtime: let tshark find none.
-            no_extcap = os.path.join(tempfile.gettempdir(), "wsclose-no-extcap")
-            os.makedirs(no_extcap, exist_ok=True)
+            self.no_extcap = no_extcap = tempfile.mkdtemp(prefix="wsclose-no-extcap-")
             os.chmod(no_extcap, 0o755)
             items += ["LD_PRELOAD=" + args.preload,
                       "ASAN_OPTIONS=detect_leaks=%d:halt_on_error=1:exitcode=86:symbolize=1"
@@ -299,6 +305,16 @@ class Runner:
         for t in (self.ts, self.bare, self.vg):
             if t:
                 t.close()
+        if self.no_extcap:
+            shutil.rmtree(self.no_extcap, ignore_errors=True)
+
+    def keep_dir(self):
+        """Where failing inputs go: --keep, or a temporary folder of this run."""
+        if not self.keep:
+            self.keep = tempfile.mkdtemp(prefix="wsclose-fuzz-failures-")
+            print("fuzz: failing inputs go to %s" % self.keep, flush=True)
+        os.makedirs(self.keep, exist_ok=True)
+        return self.keep
 
     def place(self, ts, path):
         dst = os.path.join(ts.capdir, os.path.basename(path))
@@ -349,8 +365,8 @@ class Runner:
             # tshark's own bug (its built-in dissectors crash without the plugin too):
             # listed and kept, not counted against the plugin.
             self.stats.tshark_own += 1
-            os.makedirs(self.keep, exist_ok=True)
-            kept = os.path.join(self.keep, "tshark-own-%s-%s" % (label, os.path.basename(path)))
+            kept = os.path.join(self.keep_dir(),
+                                "tshark-own-%s-%s" % (label, os.path.basename(path)))
             shutil.copy(path, kept)
             with open(kept + ".txt", "w") as fh:
                 fh.write("%s (also without the plugin)\ntshark %s\n\n%s"
@@ -362,8 +378,7 @@ class Runner:
             self.stats.sanitizer += 1
         elif not label.endswith("-valgrind"):
             self.stats.crashes += 1
-        os.makedirs(self.keep, exist_ok=True)
-        kept = os.path.join(self.keep, "%s-%s" % (label, os.path.basename(path)))
+        kept = os.path.join(self.keep_dir(), "%s-%s" % (label, os.path.basename(path)))
         shutil.copy(path, kept)
         with open(kept + ".txt", "w") as fh:
             fh.write("%s\ntshark %s\n\n%s" % (problem, " ".join(args), err[-20000:]))
@@ -386,8 +401,10 @@ class Runner:
             proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                   cwd=self.vg.home, timeout=self.args.timeout * 20,
                                   env=clean_env())
-            self.stats.valgrind_runs += 1
             err = proc.stderr.decode("utf-8", "replace")
+            if proc.returncode == 127:      # env: 'valgrind': No such file or directory
+                raise MissingTool("valgrind", "valgrind")
+            self.stats.valgrind_runs += 1
             if proc.returncode != 0:
                 self.stats.valgrind += 1
                 self.failure(path, args, label + "-valgrind", "valgrind exit %d"
@@ -397,6 +414,26 @@ class Runner:
 # ---------------------------------------------------------------------------
 # Campaigns
 # ---------------------------------------------------------------------------
+
+class MissingTool(Exception):
+    """A tool the run needs is not installed: the run cannot happen (not a failure)."""
+
+    def __init__(self, tool, package):
+        super().__init__("%s is not installed: install the Debian package %s "
+                         "(scripts/setup.sh --tests installs it)" % (tool, package))
+
+
+def check_tools(args):
+    if args.valgrind_plugin and not shutil.which("valgrind", path=TOOL_PATH):
+        raise MissingTool("valgrind", "valgrind")
+    if args.preload and not os.path.isfile(args.preload):
+        raise MissingTool("the sanitizer runtime %s" % args.preload,
+                          "libclang-rt-dev" if "clang_rt" in args.preload else "gcc")
+    for name, package in (("editcap", "wireshark-common"), ("capinfos", "wireshark-common"),
+                          ("tshark", "tshark")):
+        if not shutil.which(name, path=TOOL_PATH):
+            raise MissingTool(name, package)
+
 
 def sample_captures():
     caps = sorted(glob.glob(os.path.join(CAPTURES, "*.pcap")) +
@@ -474,8 +511,14 @@ def main():
     ap.add_argument("--leaks", action="store_true", default=True)
     ap.add_argument("--no-leaks", dest="leaks", action="store_false")
     ap.add_argument("--timeout", type=int, default=300)
-    ap.add_argument("--keep", default="/tmp/wsclose-fuzz-failures")
+    ap.add_argument("--keep", help="folder for failing inputs (default: a new temporary "
+                    "folder, made on the first failure)")
     args = ap.parse_args()
+    try:
+        check_tools(args)
+    except MissingTool as e:
+        print("fuzz.py: %s; not run" % e, flush=True)
+        return SKIP_EXIT
 
     if args.long:
         rounds, conns, target = args.rounds or 10 ** 6, args.connections or 1000, \
@@ -492,6 +535,14 @@ def main():
         mutate_every = args.mutate_every or 1
 
     stats = Stats()
+    try:
+        return campaign(args, stats, rounds, conns, target, vg_every, mutate_every)
+    except MissingTool as e:
+        print("fuzz.py: %s; not run" % e, flush=True)
+        return SKIP_EXIT
+
+
+def campaign(args, stats, rounds, conns, target, vg_every, mutate_every):
     runner = Runner(args, stats)
     work = tempfile.mkdtemp(prefix="wsclose-fuzz-")
     start = time.time()
