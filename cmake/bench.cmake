@@ -1,7 +1,7 @@
 # Benchmark (bench/, issue 6): tshark with vs without the plugin.
 #   cmake --build build --target bench    full run on the built plugin (~9 min), writes
 #                                         bench/last-run.md
-# Not part of the default test run, except bench_smoke: the same machinery on tiny
+# Not part of the default test run, except bench_smoke and perf (below). bench_smoke: the same machinery on tiny
 # captures (< 1 min; instruction counts only where valgrind is installed). It checks that
 # the benchmark works, not the limits.
 add_custom_target(bench
@@ -15,4 +15,14 @@ add_test(NAME bench_smoke
     COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/bench/bench.py --smoke
             --plugin $<TARGET_FILE:wsclose>)
 set_tests_properties(bench_smoke PROPERTIES LABELS bench TIMEOUT 180
+    ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
+
+# The performance test (label perf): callgrind instructions per packet with vs without the
+# plugin on small generated captures (about 2,000 frames each), every mode; fails when a
+# ratio is over its limit (bench/README.md), or when valgrind is missing. Counts are exact
+# (bench/cgstart.c), so it does not flake; about 3 minutes on 2 cores, two runs at a time.
+add_test(NAME perf
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/bench/bench.py --perf-test --jobs 2
+            --plugin $<TARGET_FILE:wsclose>)
+set_tests_properties(perf PROPERTIES LABELS perf PROCESSORS 2 TIMEOUT 900
     ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1")
