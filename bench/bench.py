@@ -364,7 +364,7 @@ def frames_for(a, mode, info):
 
 
 def instruction_jobs(a, caps):
-    """key -> (function, state, args, cost); the costliest first, for packing."""
+    """key -> (function, state, args, cost)."""
     jobs = {}
     first = caps["ws"]["path"]      # every capture starts with the same kind of SYN
     for mode, w_args, wo_args in a.cg_modes:
@@ -381,16 +381,28 @@ def instruction_jobs(a, caps):
             for state in ("with", "without"):
                 jobs[(cap, "pdml", state)] = (pdml_items, state, mode_args(
                     [], info["path"], min(a.cg_frames_tree, info["packets"])), 0)
-    return dict(sorted(jobs.items(), key=lambda kv: -kv[1][3]))
+    return jobs
+
+
+def run_jobs(env, jobs, parallel):
+    """Each distinct run once (the -Y wsclose baseline is the -Y websocket.opcode==8 run),
+    the costliest first so that the last ones are short; key -> count."""
+    runs = {}
+    for fn, state, args, cost in jobs.values():
+        runs.setdefault((fn, state, tuple(args)), cost)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        futures = {run: pool.submit(run[0], env, run[1], run[2])
+                   for run in sorted(runs, key=lambda run: -runs[run])}
+        done = {run: f.result() for run, f in futures.items()}
+    counts = {key: done[(fn, state, tuple(args))]
+              for key, (fn, state, args, _cost) in jobs.items()}
+    return counts, len(runs)
 
 
 def measure_instructions(env, caps, results, a):
-    """Instructions per packet, (Ir(-c N) - Ir(-c 1)) / (N - 1), and tree items."""
-    jobs = instruction_jobs(a, caps)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
-        futures = {key: pool.submit(fn, env, state, args)
-                   for key, (fn, state, args, _cost) in jobs.items()}
-        counts = {key: f.result() for key, f in futures.items()}
+    """Instructions per packet, (Ir(-c N) - Ir(-c 1)) / (N - 1), and tree items; returns
+    the number of tshark runs."""
+    counts, runs = run_jobs(env, instruction_jobs(a, caps), a.jobs)
     for cap, info in caps.items():
         for mode, _w, _wo in a.cg_modes:
             n = frames_for(a, mode, info)
@@ -405,7 +417,7 @@ def measure_instructions(env, caps, results, a):
             r["ir"], r["ir_frames"] = ir, n
             if builds_every_item(mode) and (cap, "pdml", "with") in counts:
                 r["items"] = {s: counts[(cap, "pdml", s)] for s in ("with", "without")}
-    return len(jobs)
+    return runs
 
 
 # -- report --------------------------------------------------------------------------------
