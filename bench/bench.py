@@ -504,11 +504,18 @@ def table(hdr, body, md):
     return "\n".join([fmt % tuple(hdr)] + [fmt % tuple(row) for row in body])
 
 
+def git_output(*args):
+    """git's output in the checkout, "" without git (the matrix chroots have none)."""
+    try:
+        return subprocess.run(["git", "-C", REPO] + list(args), capture_output=True,
+                              text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
 def run_metadata(env, a, do_cg, timings, total):
-    git = subprocess.run(["git", "-C", REPO, "log", "-1", "--format=%h"], capture_output=True,
-                         text=True).stdout.strip() or "?"
-    dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--", "plugin"],
-                           capture_output=True, text=True).stdout.strip()
+    git = git_output("log", "-1", "--format=%h") or "?"
+    dirty = git_output("status", "--porcelain", "--", "plugin")
     with open(a.plugin, "rb") as fh:
         sha = hashlib.sha256(fh.read()).hexdigest()[:12]
     cpu_model = "?"
