@@ -2,6 +2,7 @@
 """wsclose benchmark: tshark with and without the plugin, CPU time, instructions, memory.
 
     bench/run.sh [--plugin PATH] [--reps N] [--cg-frames N] [--out FILE] [--smoke] ...
+    bench/bench.py --perf-test --plugin PATH     the ctest `perf` test (see below)
 
 Generates its captures into a temporary directory (bench/benchcaps.py), then:
   1. CPU time (user+sys of the tshark process, from wait4) of every mode on every capture,
@@ -11,10 +12,15 @@ Generates its captures into a temporary directory (bench/benchcaps.py), then:
      of each capture (--cg-frames-tree for -V and -T fields, which cost 3-6 times more per
      packet): (Ir(-c N) - Ir(-c 1)) / (N - 1), with and without.  Counts are exact and do
      not depend on the machine's load (bench/cgstart.c also fixes wmem's hash seed), so the
-     runs go in parallel, one per CPU: this is the deciding figure.
+     runs go in parallel, one per CPU: this is the deciding figure.  Next to the modes that
+     build every tree item, the ratio of tree items (-T pdml) over the same frames.
   3. Peak RSS (ru_maxrss) with and without at 10k and 100k connections (close-heavy
      capture), as bytes per connection.
 Prints the table and writes it as markdown (bench/last-run.md by default).
+
+--perf-test: only step 2, on small captures (about 2,000 frames each), every mode; exit
+status 1 when an instruction ratio is over its limit, or when valgrind or cgstart.so (gcc)
+is missing: it is a test, and instruction counts are what make it repeatable.
 
 tshark runs as in tests/wsharness.py: as uid 65534 (via setpriv when root, since Wireshark
 run as root ignores personal plugins) with a throw-away HOME whose personal plugin folder
@@ -45,22 +51,48 @@ from wsharness import foreign_copy_message, wsclose_rows  # noqa: E402
 
 NOBODY = 65534
 SKIP_EXIT = 77      # ctest's SKIP_RETURN_CODE: the smoke test cannot run
-WS_LIMIT, PLAIN_LIMIT = 1.02, 1.01
 
-# Captures: name, kind, connections, data frames per connection, limit, description.
+# Limits (instructions per packet, with / without the plugin).  The modes that build every
+# tree item cost more where a fifth of all packets are close frames: the wsclose subtree is
+# itself about 3 % more tree items there, so those modes get TREE_LIMIT on that capture.
+WS_LIMIT, PLAIN_LIMIT, TREE_LIMIT = 1.02, 1.01, 1.05
+FULL_TREE_MODES = ("-V", "-T fields", "-T pdml", "-T json")
+
+
+def builds_every_item(mode):
+    return mode.startswith(FULL_TREE_MODES)
+
+
+def limit_of(kind, mode):
+    """The limit of a mode on a capture of this kind (ws, close, plain)."""
+    if kind == "plain":
+        return PLAIN_LIMIT
+    if kind == "close" and builds_every_item(mode):
+        return TREE_LIMIT
+    return WS_LIMIT
+
+
+# Captures: name (= kind), connections, data frames per connection, description.
 FULL_CAPTURES = [
-    ("ws", "ws", 2500, 120, WS_LIMIT,
+    ("ws", 2500, 120,
      "WebSocket-heavy: 2,500 connections x (upgrade, 120 text frames, close + echo, FIN)"),
-    ("close", "close", 100000, 0, WS_LIMIT,
+    ("close", 100000, 0,
      "close-heavy: 100,000 connections x (handshake, upgrade, close + echo, FIN)"),
-    ("plain", "plain", 2500, 120, PLAIN_LIMIT,
+    ("plain", 2500, 120,
      "WebSocket-free: 2,500 connections, half HTTP/1.1 GET/200 keep-alive, half raw TCP"),
 ]
 SMOKE_CAPTURES = [
-    ("ws", "ws", 40, 20, WS_LIMIT, "WebSocket-heavy (smoke)"),
-    ("close", "close", 400, 0, WS_LIMIT, "close-heavy (smoke)"),
-    ("plain", "plain", 40, 20, PLAIN_LIMIT, "WebSocket-free (smoke)"),
+    ("ws", 40, 20, "WebSocket-heavy (smoke)"),
+    ("close", 400, 0, "close-heavy (smoke)"),
+    ("plain", 40, 20, "WebSocket-free (smoke)"),
 ]
+# The perf test: just over PERF_FRAMES packets each (130 per ws connection, 10 per close).
+PERF_CAPTURES = [
+    ("ws", 16, 120, "WebSocket-heavy: 16 connections x (upgrade, 120 text frames, close, FIN)"),
+    ("close", 200, 0, "close-heavy: 200 connections x (handshake, upgrade, close, FIN)"),
+    ("plain", 16, 120, "WebSocket-free: 16 connections, half HTTP/1.1, half raw TCP"),
+]
+PERF_FRAMES, PERF_FRAMES_TREE = 2000, 1000
 PACKETS_PER_CLOSE_CONN = 10
 V_FRAMES = 30000
 
@@ -188,6 +220,18 @@ def sanity(env, caps):
         raise SystemExit("unexpected wsclose labels on the benchmark capture: %r" % labels[:8])
 
 
+
+def pdml_items(env, state, args):
+    """Tree items (<proto> and <field> elements) tshark -T pdml prints: streamed, not kept."""
+    proc = subprocess.Popen(env.command(state, list(args) + ["-T", "pdml"]),
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            cwd=env.homes[state])
+    items = sum(1 for line in proc.stdout if line.lstrip().startswith((b"<field", b"<proto")))
+    if proc.wait() != 0:
+        raise RuntimeError("tshark %s -T pdml (%s) failed" % (" ".join(args), state))
+    return items
+
+
 def mode_args(mode_args_, path, count=None):
     args = ["-r", path] + list(mode_args_)
     if count:
@@ -195,52 +239,73 @@ def mode_args(mode_args_, path, count=None):
     return args
 
 
-def cg_mode_frames(mode, frames, frames_tree):
-    return frames_tree if mode in ("-V", "-T fields -e wsclose.winhttp") else frames
+def fmt_ratio(r, digits=3):
+    return "-" if r is None else "%.*f" % (digits, r)
 
 
-def fmt_ratio(r):
-    return "-" if r is None else "%.3f" % r
+# -- configuration -------------------------------------------------------------------------
 
-
-def main():
+def parse_args():
     ap = argparse.ArgumentParser(description="wsclose benchmark (see bench/README.md)")
     ap.add_argument("--plugin", default=os.environ.get("WSCLOSE_PLUGIN") or
                     os.path.join(REPO, "build", "plugin", "wsclose.so"))
     ap.add_argument("--reps", type=int, default=3, help="CPU-time repetitions per mode")
     ap.add_argument("--cpu-frames", type=int, default=50000,
                     help="frames per CPU-time run (first N of each capture; 0: whole file)")
-    ap.add_argument("--cg-frames", type=int, default=30000,
-                    help="frames per callgrind run (first N of each capture)")
-    ap.add_argument("--cg-frames-tree", type=int, default=10000,
+    ap.add_argument("--cg-frames", type=int, default=None,
+                    help="frames per callgrind run (first N of each capture; default 30000, "
+                         "--perf-test %d)" % PERF_FRAMES)
+    ap.add_argument("--cg-frames-tree", type=int, default=None,
                     help="frames per callgrind run in the modes that build and print or "
-                         "walk the whole tree (-V, -T fields)")
+                         "walk the whole tree (-V, -T fields; default 10000, --perf-test %d)"
+                         % PERF_FRAMES_TREE)
     ap.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4),
                     help="callgrind runs in parallel (counts do not depend on it)")
     ap.add_argument("--out", default=None,
-                    help="markdown output (default bench/last-run.md; none with --smoke)")
-    ap.add_argument("--smoke", action="store_true",
-                    help="tiny captures, one repetition, one callgrind mode: checks the "
-                         "machinery, not the limits (<60 s)")
+                    help="markdown output (default bench/last-run.md; none with --smoke "
+                         "or --perf-test)")
+    profile = ap.add_mutually_exclusive_group()
+    profile.add_argument("--smoke", action="store_true",
+                         help="tiny captures, one repetition, one callgrind mode: checks the "
+                              "machinery, not the limits (<60 s)")
+    profile.add_argument("--perf-test", action="store_true",
+                         help="the performance test: instructions only, small captures, "
+                              "every mode; fails over a limit or without valgrind (~3 min)")
     ap.add_argument("--no-cpu", action="store_true")
     ap.add_argument("--no-callgrind", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--check", action="store_true",
                     help="exit 1 when an instruction ratio is over its limit")
-    a = ap.parse_args()
+    return resolve_profile(ap.parse_args())
 
-    t_start = time.monotonic()
+
+def resolve_profile(a):
+    """Fills in what --smoke / --perf-test / the full run measure."""
+    a.plugin = os.path.abspath(a.plugin)
+    if a.smoke:
+        a.captures, a.reps, frames, frames_tree = SMOKE_CAPTURES, 1, 300, 300
+        a.cg_modes = MODES[:1]
+    elif a.perf_test:
+        a.captures, frames, frames_tree = PERF_CAPTURES, PERF_FRAMES, PERF_FRAMES_TREE
+        a.cg_modes, a.no_cpu, a.no_callgrind, a.check = MODES, True, False, True
+    else:
+        a.captures, frames, frames_tree = FULL_CAPTURES, 30000, 10000
+        a.cg_modes = MODES
+        if a.out is None:
+            a.out = os.path.join(HERE, "last-run.md")
+    a.cg_frames = a.cg_frames or frames
+    a.cg_frames_tree = min(a.cg_frames_tree or frames_tree, a.cg_frames)
+    return a
+
+
+def check_tools(a):
+    """Whether callgrind runs; the perf test fails without valgrind (it would prove nothing)."""
     if not os.path.isfile(a.plugin):
         raise SystemExit("plugin not found: %s (build it: cmake --build build)" % a.plugin)
-    plugin = os.path.abspath(a.plugin)
-    captures = SMOKE_CAPTURES if a.smoke else FULL_CAPTURES
-    reps = 1 if a.smoke else a.reps
-    cg_frames = 300 if a.smoke else a.cg_frames
-    cg_frames_tree = 300 if a.smoke else min(a.cg_frames_tree, cg_frames)
-    out_md = a.out if a.out is not None else (None if a.smoke else
-                                              os.path.join(HERE, "last-run.md"))
     have_valgrind = shutil.which("valgrind") is not None
-    do_cg = not a.no_callgrind and have_valgrind
+    if a.perf_test and not have_valgrind:
+        raise SystemExit("perf test FAILED: valgrind is not installed; the test counts "
+                         "instructions with callgrind (Debian package: valgrind)")
     if not a.no_callgrind and not have_valgrind:
         if a.smoke:
             # The smoke test checks the whole machinery: without valgrind it cannot.
@@ -248,172 +313,222 @@ def main():
                 "(scripts/setup.sh --tests installs it); smoke test not run")
             return SKIP_EXIT
         log("valgrind not installed: instruction counts skipped (apt-get install valgrind)")
+    return not a.no_callgrind and have_valgrind
 
-    tmp = tempfile.mkdtemp(prefix="wsclose-bench-")
-    timings = {}
-    try:
-        env = Env(plugin, tmp)
-        capdir = os.path.join(tmp, "captures")
-        os.makedirs(capdir)
-        os.chmod(capdir, 0o755)
 
-        # -- captures ----------------------------------------------------------------
-        t0 = time.monotonic()
-        caps = {}
-        for name, kind, conns, data, limit, desc in captures:
-            path = os.path.join(capdir, name + ".pcap")
-            if kind == "plain":
-                packets = benchcaps.write_plain(path, conns, data)
-            else:
-                packets = benchcaps.write_ws(path, conns, data)
-            os.chmod(path, 0o644)
-            caps[name] = dict(path=path, conns=conns, data=data, limit=limit, desc=desc,
-                              packets=packets, ws_frames=0 if kind == "plain"
-                              else conns * (data + 2))
-            log("generated %s: %d packets, %d connections, %d WebSocket frames (%.0f MB)"
-                % (name, packets, conns, caps[name]["ws_frames"], os.path.getsize(path) / 1e6))
-        timings["captures"] = time.monotonic() - t0
-        sanity(env, caps)
+# -- measuring -----------------------------------------------------------------------------
 
-        results = {}    # (cap, mode) -> dict
-        for cap in caps:
-            for mode, _w, _wo in MODES:
-                results[(cap, mode)] = {"cpu": {"with": [], "without": []}, "ratios": []}
-
-        # -- CPU time ----------------------------------------------------------------
-        rss = {}        # (label, conns) -> {"with": [...], "without": [...]}
-        close_conns = caps["close"]["conns"]
-        rss_points = [(close_conns // 10, close_conns // 10 * PACKETS_PER_CLOSE_CONN),
-                      (close_conns, None)]
-        if not a.no_cpu:
-            t0 = time.monotonic()
-            for rep in range(reps):
-                order = ("with", "without") if rep % 2 == 0 else ("without", "with")
-                for cap, info in caps.items():
-                    for mode, w_args, wo_args in MODES:
-                        count = V_FRAMES if mode == "-V" else (a.cpu_frames or None)
-                        if count and count >= info["packets"]:
-                            count = None
-                        cpu = {}
-                        for state in order:
-                            args = mode_args(w_args if state == "with" else wo_args,
-                                             info["path"], count)
-                            cpu[state], maxrss, _e, _o = env.run(state, args)
-                            results[(cap, mode)]["cpu"][state].append(cpu[state])
-                        results[(cap, mode)]["ratios"].append(cpu["with"] / cpu["without"])
-                    log("rep %d/%d %s done (%.0f s)" % (rep + 1, reps, cap,
-                                                        time.monotonic() - t_start))
-            # Peak RSS (plain summary) at a tenth of the close-heavy connections and at all
-            # of them: one pair each, it hardly moves.
-            for conns, frames in rss_points:
-                for state in ("with", "without"):
-                    args = ["-r", caps["close"]["path"]] + (["-c", str(frames)] if frames else [])
-                    _c, maxrss, _e, _o = env.run(state, args)
-                    rss.setdefault(conns, {"with": [], "without": []})[state].append(maxrss)
-            timings["cpu"] = time.monotonic() - t0
-
-        # -- callgrind ---------------------------------------------------------------
-        startup = {}
-        if do_cg:
-            t0 = time.monotonic()
-            env.shim = build_shim(tmp)
-            cg_modes = MODES[:1] if a.smoke else MODES
-            first = caps["ws"]["path"]      # every capture starts with the same kind of SYN
-            jobs = {}                       # key -> (state, args)
-            for mode, w_args, wo_args in cg_modes:
-                for state in ("with", "without"):
-                    args = w_args if state == "with" else wo_args
-                    jobs[("startup", mode, state)] = (state, mode_args(args, first, 1))
-                    for cap, info in caps.items():
-                        n = min(cg_mode_frames(mode, cg_frames, cg_frames_tree),
-                                info["packets"])
-                        jobs[(cap, mode, state)] = (state, mode_args(args, info["path"], n))
-            with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
-                futures = {key: pool.submit(callgrind_ir, env, state, args)
-                           for key, (state, args) in jobs.items()}
-                counts = {key: f.result() for key, f in futures.items()}
-            for cap, info in caps.items():
-                for mode, _w, _wo in cg_modes:
-                    n = min(cg_mode_frames(mode, cg_frames, cg_frames_tree), info["packets"])
-                    results[(cap, mode)]["ir"] = {
-                        state: (counts[(cap, mode, state)] - counts[("startup", mode, state)])
-                        / (n - 1) for state in ("with", "without")}
-                    results[(cap, mode)]["ir_frames"] = n
-            log("callgrind done: %d runs, %d in parallel (%.0f s)"
-                % (len(jobs), max(1, a.jobs), time.monotonic() - t_start))
-            timings["callgrind"] = time.monotonic() - t0
-    finally:
-        if a.keep:
-            log("kept %s" % tmp)
+def make_captures(a, tmp):
+    capdir = os.path.join(tmp, "captures")
+    os.makedirs(capdir)
+    os.chmod(capdir, 0o755)
+    caps = {}
+    for kind, conns, data, desc in a.captures:
+        path = os.path.join(capdir, kind + ".pcap")
+        if kind == "plain":
+            packets = benchcaps.write_plain(path, conns, data)
         else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    total = time.monotonic() - t_start
+            packets = benchcaps.write_ws(path, conns, data)
+        os.chmod(path, 0o644)
+        caps[kind] = dict(path=path, conns=conns, data=data, desc=desc, packets=packets,
+                          ws_frames=0 if kind == "plain" else conns * (data + 2))
+        log("generated %s: %d packets, %d connections, %d WebSocket frames (%.0f MB)"
+            % (kind, packets, conns, caps[kind]["ws_frames"], os.path.getsize(path) / 1e6))
+    return caps
 
-    # -- report ----------------------------------------------------------------------
-    rows = []
-    worst_ok = True
+
+def measure_cpu(env, caps, results, a, t_start):
+    """CPU time of every mode, with and without, alternating (ABAB, then BABA)."""
+    reps = a.reps
+    for rep in range(reps):
+        order = ("with", "without") if rep % 2 == 0 else ("without", "with")
+        for cap, info in caps.items():
+            for mode, w_args, wo_args in MODES:
+                count = V_FRAMES if mode == "-V" else (a.cpu_frames or None)
+                if count and count >= info["packets"]:
+                    count = None
+                r = results[(cap, mode)]
+                cpu = {}
+                for state in order:
+                    args = mode_args(w_args if state == "with" else wo_args, info["path"], count)
+                    cpu[state], _rss, _e, _o = env.run(state, args)
+                    r["cpu"][state].append(cpu[state])
+                r["ratios"].append(cpu["with"] / cpu["without"])
+            log("rep %d/%d %s done (%.0f s)" % (rep + 1, reps, cap, time.monotonic() - t_start))
+
+
+def measure_rss(env, caps):
+    """Peak RSS (summary) at a tenth of the close-heavy connections and at all of them: one
+    pair each, it hardly moves.  Returns {connections: {"with": [..], "without": [..]}}."""
+    conns = caps["close"]["conns"]
+    rss = {}
+    for n, frames in ((conns // 10, conns // 10 * PACKETS_PER_CLOSE_CONN), (conns, None)):
+        for state in ("with", "without"):
+            args = ["-r", caps["close"]["path"]] + (["-c", str(frames)] if frames else [])
+            _c, maxrss, _e, _o = env.run(state, args)
+            rss.setdefault(n, {"with": [], "without": []})[state].append(maxrss)
+    return rss
+
+
+def frames_for(a, mode, info):
+    n = a.cg_frames_tree if builds_every_item(mode) else a.cg_frames
+    return min(n, info["packets"])
+
+
+def instruction_jobs(a, caps):
+    """key -> (function, state, args, cost)."""
+    jobs = {}
+    first = caps["ws"]["path"]      # every capture starts with the same kind of SYN
+    for mode, w_args, wo_args in a.cg_modes:
+        weight = 6 if builds_every_item(mode) else 1
+        for state in ("with", "without"):
+            args = w_args if state == "with" else wo_args
+            jobs[("startup", mode, state)] = (callgrind_ir, state, mode_args(args, first, 1), 0)
+            for cap, info in caps.items():
+                n = frames_for(a, mode, info)
+                jobs[(cap, mode, state)] = (callgrind_ir, state,
+                                            mode_args(args, info["path"], n), n * weight)
+    if any(builds_every_item(mode) for mode, _w, _wo in a.cg_modes):
+        for cap, info in caps.items():
+            for state in ("with", "without"):
+                jobs[(cap, "pdml", state)] = (pdml_items, state, mode_args(
+                    [], info["path"], min(a.cg_frames_tree, info["packets"])), 0)
+    return jobs
+
+
+def run_jobs(env, jobs, parallel):
+    """Each distinct run once (the -Y wsclose baseline is the -Y websocket.opcode==8 run),
+    the costliest first so that the last ones are short; key -> count."""
+    runs = {}
+    for fn, state, args, cost in jobs.values():
+        runs.setdefault((fn, state, tuple(args)), cost)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        futures = {run: pool.submit(run[0], env, run[1], run[2])
+                   for run in sorted(runs, key=lambda run: -runs[run])}
+        done = {run: f.result() for run, f in futures.items()}
+    counts = {key: done[(fn, state, tuple(args))]
+              for key, (fn, state, args, _cost) in jobs.items()}
+    return counts, len(runs)
+
+
+def measure_instructions(env, caps, results, a):
+    """Instructions per packet, (Ir(-c N) - Ir(-c 1)) / (N - 1), and tree items; returns
+    the number of tshark runs."""
+    counts, runs = run_jobs(env, instruction_jobs(a, caps), a.jobs)
     for cap, info in caps.items():
-        for mode, _w, _wo in MODES:
+        for mode, _w, _wo in a.cg_modes:
+            n = frames_for(a, mode, info)
+            ir = {}
+            for state in ("with", "without"):
+                work = counts[(cap, mode, state)] - counts[("startup", mode, state)]
+                if work <= 0:
+                    raise RuntimeError("callgrind counted no dissection (%s, %s, %s): did "
+                                       "cgstart.so's epan_new() hook run?" % (cap, mode, state))
+                ir[state] = work / (n - 1)
             r = results[(cap, mode)]
-            cpu_ratio = statistics.median(r["ratios"]) if r["ratios"] else None
-            # Load from other jobs only ever adds time: the fastest run of each side is
-            # the steadier estimate on a shared machine.
-            cpu_min_ratio = (min(r["cpu"]["with"]) / min(r["cpu"]["without"])
-                             if r["cpu"]["with"] and r["cpu"]["without"] else None)
-            cpu_w = statistics.median(r["cpu"]["with"]) if r["cpu"]["with"] else None
-            cpu_wo = statistics.median(r["cpu"]["without"]) if r["cpu"]["without"] else None
-            ir = r.get("ir")
-            ir_ratio = ir["with"] / ir["without"] if ir else None
-            ok = None if ir_ratio is None else ir_ratio <= info["limit"]
-            cpu_ok = None if cpu_ratio is None else cpu_ratio <= info["limit"]
-            if ok is False:
-                worst_ok = False
-            rows.append([
-                cap, mode,
-                "-" if cpu_wo is None else "%.2f" % cpu_wo,
-                "-" if cpu_w is None else "%.2f" % cpu_w,
-                fmt_ratio(cpu_ratio) + ("" if cpu_ok in (None, True) else " !"),
-                fmt_ratio(cpu_min_ratio),
-                "-" if not ir else "%.0f" % ir["without"],
-                "-" if not ir else "%.0f" % ir["with"],
-                fmt_ratio(ir_ratio),
-                "%.2f" % info["limit"],
-                "-" if ok is None else ("yes" if ok else "NO"),
-            ])
-    header = ["capture", "mode", "CPU s without", "CPU s with", "CPU ratio",
-              "CPU ratio of fastest runs",
-              "Ir/pkt without", "Ir/pkt with", "Ir ratio", "limit", "meets limit (Ir)"]
+            r["ir"], r["ir_frames"] = ir, n
+            if builds_every_item(mode) and (cap, "pdml", "with") in counts:
+                r["items"] = {s: counts[(cap, "pdml", s)] for s in ("with", "without")}
+    return runs
 
-    rss_rows = []
+
+# -- report --------------------------------------------------------------------------------
+
+def result_row(cap, mode, r):
+    """One table row and whether the instruction ratio is within its limit (None: unknown)."""
+    limit = limit_of(cap, mode)
+    cpu_ratio = statistics.median(r["ratios"]) if r["ratios"] else None
+    # Load from other jobs only ever adds time: the fastest run of each side is the
+    # steadier estimate on a shared machine.
+    cpu_min_ratio = (min(r["cpu"]["with"]) / min(r["cpu"]["without"])
+                     if r["cpu"]["with"] and r["cpu"]["without"] else None)
+    cpu_w = statistics.median(r["cpu"]["with"]) if r["cpu"]["with"] else None
+    cpu_wo = statistics.median(r["cpu"]["without"]) if r["cpu"]["without"] else None
+    ir = r.get("ir")
+    ir_ratio = ir["with"] / ir["without"] if ir else None
+    items = r.get("items")
+    items_ratio = items["with"] / items["without"] if items else None
+    ok = None if ir_ratio is None else ir_ratio <= limit
+    cpu_ok = None if cpu_ratio is None else cpu_ratio <= limit
+    row = [
+        cap, mode,
+        "-" if cpu_wo is None else "%.2f" % cpu_wo,
+        "-" if cpu_w is None else "%.2f" % cpu_w,
+        fmt_ratio(cpu_ratio) + ("" if cpu_ok in (None, True) else " !"),
+        fmt_ratio(cpu_min_ratio),
+        "-" if not ir else "%.0f" % ir["without"],
+        "-" if not ir else "%.0f" % ir["with"],
+        fmt_ratio(ir_ratio, 4),
+        fmt_ratio(items_ratio, 4),
+        "%.2f" % limit,
+        "-" if ok is None else ("yes" if ok else "NO"),
+    ]
+    return row, ok
+
+
+HEADER = ["capture", "mode", "CPU s without", "CPU s with", "CPU ratio",
+          "CPU ratio of fastest runs", "Ir/pkt without", "Ir/pkt with", "Ir ratio",
+          "tree items ratio (-T pdml)", "limit", "meets limit (Ir)"]
+
+
+def result_rows(caps, results):
+    rows, over = [], []
+    for cap in caps:
+        for mode, _w, _wo in MODES:
+            row, ok = result_row(cap, mode, results[(cap, mode)])
+            rows.append(row)
+            if ok is False:
+                over.append(row)
+    return rows, over
+
+
+def rss_table(rss):
+    """Rows of the peak-RSS table and the marginal bytes per connection (or None)."""
+    rows = []
+    delta = {}
     for conns in sorted(rss):
         w = statistics.median(rss[conns]["with"])
         wo = statistics.median(rss[conns]["without"])
-        rss_rows.append([str(conns), "%.1f" % (wo / 2**20), "%.1f" % (w / 2**20),
-                         "%.0f" % ((w - wo) / conns)])
-    rss_header = ["connections", "peak RSS MiB without", "peak RSS MiB with",
-                  "bytes/connection"]
-    if len(rss_rows) == 2:
-        (c1, c2) = sorted(rss)
-        d1 = statistics.median(rss[c1]["with"]) - statistics.median(rss[c1]["without"])
-        d2 = statistics.median(rss[c2]["with"]) - statistics.median(rss[c2]["without"])
-        marginal = (d2 - d1) / (c2 - c1)
-    else:
-        marginal = None
+        delta[conns] = w - wo
+        rows.append([str(conns), "%.1f" % (wo / 2**20), "%.1f" % (w / 2**20),
+                     "%.0f" % ((w - wo) / conns)])
+    marginal = None
+    if len(delta) == 2:
+        c1, c2 = sorted(delta)
+        marginal = (delta[c2] - delta[c1]) / (c2 - c1)
+    return rows, marginal
 
-    def table(hdr, body, md):
-        if md:
-            lines = ["| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
-            lines += ["| " + " | ".join(row) + " |" for row in body]
-            return "\n".join(lines)
-        widths = [max(len(x) for x in col) for col in zip(hdr, *body)]
-        fmt = "  ".join("%%-%ds" % wd for wd in widths)
-        return "\n".join([fmt % tuple(hdr)] + [fmt % tuple(row) for row in body])
 
-    git = subprocess.run(["git", "-C", REPO, "log", "-1", "--format=%h"], capture_output=True,
-                         text=True).stdout.strip() or "?"
-    dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--", "plugin"],
-                           capture_output=True, text=True).stdout.strip()
-    with open(plugin, "rb") as fh:
+RSS_HEADER = ["connections", "peak RSS MiB without", "peak RSS MiB with", "bytes/connection"]
+
+
+def table(hdr, body, md):
+    """Text or markdown table; columns that are "-" in every row are left out."""
+    keep = [i for i in range(len(hdr)) if not body or any(row[i] != "-" for row in body)]
+    hdr = [hdr[i] for i in keep]
+    body = [[row[i] for i in keep] for row in body]
+    if md:
+        lines = ["| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
+        lines += ["| " + " | ".join(row) + " |" for row in body]
+        return "\n".join(lines)
+    widths = [max(len(x) for x in col) for col in zip(hdr, *body)]
+    fmt = "  ".join("%%-%ds" % wd for wd in widths)
+    return "\n".join([fmt % tuple(hdr)] + [fmt % tuple(row) for row in body])
+
+
+def git_output(*args):
+    """git's output in the checkout, "" without git (the matrix chroots have none)."""
+    try:
+        return subprocess.run(["git", "-C", REPO] + list(args), capture_output=True,
+                              text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
+def run_metadata(env, a, do_cg, timings, total):
+    git = git_output("log", "-1", "--format=%h") or "?"
+    dirty = git_output("status", "--porcelain", "--", "plugin")
+    with open(a.plugin, "rb") as fh:
         sha = hashlib.sha256(fh.read()).hexdigest()[:12]
     cpu_model = "?"
     try:
@@ -421,61 +536,137 @@ def main():
             cpu_model = next(l.split(":", 1)[1].strip() for l in fh if l.startswith("model name"))
     except (OSError, StopIteration):
         pass
+    plugin = os.path.relpath(a.plugin, REPO) if a.plugin.startswith(REPO) else a.plugin
     meta = [
         "date: %s" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "tshark: %s" % env.version_line,
-        "plugin: %s (sha256 %s), checkout %s%s" % (os.path.relpath(plugin, REPO)
-                                                   if plugin.startswith(REPO) else plugin,
-                                                   sha, git,
-                                                   " + uncommitted plugin/ changes" if dirty else ""),
+        "plugin: %s (sha256 %s), checkout %s%s" % (
+            plugin, sha, git, " + uncommitted plugin/ changes" if dirty else ""),
         "machine: %s, %d CPUs, %s" % (cpu_model, os.cpu_count(), platform.platform()),
-        "CPU time: median of %d alternating with/without pairs, %s (-V: first %d frames)"
-        % (reps, "first %d frames of each capture" % a.cpu_frames if a.cpu_frames
-           else "whole captures", V_FRAMES),
-        "instructions: callgrind, first %d frames of each capture (-V and -T fields: first "
-        "%d), minus a -c 1 run, %d runs in parallel%s"
-        % (cg_frames, cg_frames_tree, max(1, a.jobs),
-           "" if not do_cg or env.shim else " (start-up instrumented: no cgstart.so)"),
-        "run time: %.0f s (captures %.0f s, CPU %.0f s, callgrind %.0f s)"
-        % (total, timings.get("captures", 0), timings.get("cpu", 0), timings.get("callgrind", 0)),
     ]
-    caps_md = ["- `%s`: %s; %d packets, %d WebSocket frames" %
-               (c, i["desc"], i["packets"], i["ws_frames"]) for c, i in caps.items()]
+    if not a.no_cpu:
+        meta.append("CPU time: median of %d alternating with/without pairs, %s (-V: first %d "
+                    "frames)" % (a.reps, "first %d frames of each capture" % a.cpu_frames
+                                 if a.cpu_frames else "whole captures", V_FRAMES))
+    if do_cg:
+        meta.append("instructions: callgrind, first %d frames of each capture (-V and -T "
+                    "fields: first %d; tree items over the same frames), minus a -c 1 run, "
+                    "%d runs in parallel%s"
+                    % (a.cg_frames, a.cg_frames_tree, max(1, a.jobs),
+                       "" if env.shim else " (start-up instrumented: no cgstart.so)"))
+    meta.append("run time: %.0f s (captures %.0f s, CPU %.0f s, callgrind %.0f s)"
+                % (total, timings.get("captures", 0), timings.get("cpu", 0),
+                   timings.get("callgrind", 0)))
+    return meta
 
+
+def limits_text():
+    return ("Limits (instructions per packet, with / without the plugin): %.2fx on captures "
+            "with WebSocket, %.2fx without; %.2fx for the modes that build every tree item "
+            "(%s) on the close-heavy capture." % (WS_LIMIT, PLAIN_LIMIT, TREE_LIMIT,
+                                                   ", ".join(FULL_TREE_MODES)))
+
+
+def print_report(rows, over, rss, meta, do_cg):
     print()
-    print(table(header, rows, False))
+    print(table(HEADER, rows, False))
+    rss_rows, marginal = rss_table(rss)
     if rss_rows:
         print()
-        print(table(rss_header, rss_rows, False))
+        print(table(RSS_HEADER, rss_rows, False))
         if marginal is not None:
             print("marginal: %.0f bytes per additional connection" % marginal)
     print()
     print("\n".join(meta))
-    verdict = ("every mode within its limit (instructions per packet)" if worst_ok
-               else "SOME MODES OVER THEIR LIMIT (instructions per packet)")
+    print(limits_text())
     if do_cg:
-        print(verdict)
+        print(verdict(over))
+        for row in over:
+            print("OVER LIMIT: %s, %s: instruction ratio %s > %s"
+                  % (row[0], row[1], row[HEADER.index("Ir ratio")],
+                     row[HEADER.index("limit")]))
 
-    if out_md:
-        md = ["# wsclose benchmark: last run", "",
-              "Written by `bench/run.sh` (see bench/README.md). Limits: %.2fx on captures "
-              "with WebSocket, %.2fx without; instructions per packet decide, CPU time is "
-              "the second opinion." % (WS_LIMIT, PLAIN_LIMIT), "",
-              table(header, rows, True), ""]
-        if rss_rows:
-            md += ["Peak RSS, close-heavy capture (10 packets per connection):", "",
-                   table(rss_header, rss_rows, True), ""]
-            if marginal is not None:
-                md += ["Marginal cost: %.0f bytes per additional connection (between the two "
-                       "points)." % marginal, ""]
-        md += ["Captures (generated at run time by `bench/benchcaps.py`):", ""] + caps_md + [""]
-        md += ["- " + m for m in meta] + [""]
-        if do_cg:
-            md += ["Verdict: " + verdict + ".", ""]
-        with open(out_md, "w") as fh:
-            fh.write("\n".join(md))
-        log("wrote %s" % out_md)
-    return 1 if a.check and not worst_ok else 0
+
+def verdict(over):
+    return ("every mode within its limit (instructions per packet)" if not over
+            else "SOME MODES OVER THEIR LIMIT (instructions per packet)")
+
+
+def write_markdown(path, caps, rows, over, rss, meta, do_cg):
+    md = ["# wsclose benchmark: last run", "",
+          "Written by `bench/run.sh` (see bench/README.md). " + limits_text() +
+          " Instructions per packet decide, CPU time is the second opinion.", "",
+          table(HEADER, rows, True), ""]
+    rss_rows, marginal = rss_table(rss)
+    if rss_rows:
+        md += ["Peak RSS, close-heavy capture (10 packets per connection):", "",
+               table(RSS_HEADER, rss_rows, True), ""]
+        if marginal is not None:
+            md += ["Marginal cost: %.0f bytes per additional connection (between the two "
+                   "points)." % marginal, ""]
+    md += ["Captures (generated at run time by `bench/benchcaps.py`):", ""]
+    md += ["- `%s`: %s; %d packets, %d WebSocket frames" %
+           (c, i["desc"], i["packets"], i["ws_frames"]) for c, i in caps.items()] + [""]
+    md += ["- " + m for m in meta] + [""]
+    if do_cg:
+        md += ["Verdict: " + verdict(over) + ".", ""]
+    with open(path, "w") as fh:
+        fh.write("\n".join(md))
+    log("wrote %s" % path)
+
+
+# -- main ----------------------------------------------------------------------------------
+
+def measure(a, do_cg, tmp, timings, t_start):
+    """Captures, sanity check, then the measurements; returns (env, caps, results, rss)."""
+    env = Env(a.plugin, tmp)
+    t0 = time.monotonic()
+    caps = make_captures(a, tmp)
+    timings["captures"] = time.monotonic() - t0
+    sanity(env, caps)
+    results = {(cap, mode): {"cpu": {"with": [], "without": []}, "ratios": []}
+               for cap in caps for mode, _w, _wo in MODES}
+    rss = {}
+    if not a.no_cpu:
+        t0 = time.monotonic()
+        measure_cpu(env, caps, results, a, t_start)
+        rss = measure_rss(env, caps)
+        timings["cpu"] = time.monotonic() - t0
+    if do_cg:
+        t0 = time.monotonic()
+        env.shim = build_shim(tmp)
+        if a.perf_test and not env.shim:
+            raise SystemExit("perf test FAILED: cgstart.so could not be built (needs gcc and "
+                             "valgrind's callgrind.h; Debian packages gcc, valgrind): without "
+                             "its fixed hash seed the counts do not repeat")
+        runs = measure_instructions(env, caps, results, a)
+        log("callgrind done: %d runs, %d in parallel (%.0f s)"
+            % (runs, max(1, a.jobs), time.monotonic() - t_start))
+        timings["callgrind"] = time.monotonic() - t0
+    return env, caps, results, rss
+
+
+def main():
+    a = parse_args()
+    do_cg = check_tools(a)
+    t_start = time.monotonic()
+    timings = {}
+    tmp = tempfile.mkdtemp(prefix="wsclose-bench-")
+    try:
+        env, caps, results, rss = measure(a, do_cg, tmp, timings, t_start)
+    finally:
+        if a.keep:
+            log("kept %s" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    rows, over = result_rows(caps, results)
+    meta = run_metadata(env, a, do_cg, timings, time.monotonic() - t_start)
+    print_report(rows, over, rss, meta, do_cg)
+    if a.out:
+        write_markdown(a.out, caps, rows, over, rss, meta, do_cg)
+    if a.perf_test:
+        print("perf test %s" % ("passed" if not over else "FAILED"))
+    return 1 if a.check and over else 0
 
 
 if __name__ == "__main__":

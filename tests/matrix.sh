@@ -21,7 +21,8 @@
 #   WSCLOSE_MATRIX_CONFIGURE / _BUILD / _TEST   the three commands run in the
 #       chroot (sh -c, cwd /src, as 65534); defaults are the project's own:
 #       cmake -S /src -B /tmp/build / cmake --build /tmp/build -j2 /
-#       ctest --test-dir /tmp/build --output-on-failure -L core -j2   (the tshark-based tests)
+#       ctest --test-dir /tmp/build --output-on-failure -L core -j2
+#       (the tshark-based tests and the callgrind performance test)
 #
 # Exit status: 0 all tests passed; 1 configure/build/test failed;
 # 2 usage or infrastructure (chroot) failure.
@@ -52,11 +53,14 @@ WORKBASE=${WSCLOSE_MATRIX_WORKDIR:-$CACHE/work}
 EXTRA_PKGS=${WSCLOSE_MATRIX_EXTRA_PKGS:-}
 CONFIGURE_CMD=${WSCLOSE_MATRIX_CONFIGURE:-cmake -S /src -B /tmp/build}
 BUILD_CMD=${WSCLOSE_MATRIX_BUILD:-cmake --build /tmp/build -j2}
-TEST_CMD=${WSCLOSE_MATRIX_TEST:-ctest --test-dir /tmp/build --output-on-failure -L core -j2}
+# Quoted for the chroot's sh: the label regex's | is not a pipe.
+DEFAULT_TEST_CMD="ctest --test-dir /tmp/build --output-on-failure -L core -j2"
+TEST_CMD=${WSCLOSE_MATRIX_TEST:-$DEFAULT_TEST_CMD}
 
 # What goes into the chroot.  Changing this list (or the recipe version)
 # changes the cache key below, so a stale tarball is never reused silently.
-PKGS="tshark libwireshark-dev wireshark-dev cmake gcc make pkg-config libc6-dev $EXTRA_PKGS"
+# valgrind: the perf test (callgrind instruction counts).
+PKGS="tshark libwireshark-dev wireshark-dev cmake gcc make pkg-config libc6-dev valgrind $EXTRA_PKGS"
 RECIPE_VERSION=1
 
 # ---------------------------------------------------------------------------
