@@ -208,22 +208,25 @@ set_server(ws_connection_t *conn, const address *addr, guint32 port)
     conn->server_known = true;
 }
 
+/* HTTP's record of the 101 that switched this connection to WebSocket ("Upgrade:
+ * websocket"), or NULL. */
+static const http_conv_t *
+websocket_upgrade(conversation_t *conv)
+{
+    const http_conv_t *http = (const http_conv_t *)conversation_get_proto_data(conv, proto_http);
+
+    if (http && http->startframe && http->next_handle &&
+        http->next_handle == websocket_upgrade_handle)
+        return http;
+    return NULL;
+}
+
 /*
  * Who is the server, from the handshakes in the capture: HTTP's record of the 101 that
  * switched this connection to WebSocket (its sender is the server), else the port the TCP
  * SYN went to.  HTTP keeps that record in its conversation data (http_conv_t, public in
  * packet-http.h of every version from 4.0 to 4.6).
  */
-/* Whether HTTP switched this connection to WebSocket (a 101 with "Upgrade: websocket"). */
-static bool
-upgraded(conversation_t *conv)
-{
-    const http_conv_t *http = (const http_conv_t *)conversation_get_proto_data(conv, proto_http);
-
-    return http && http->startframe && http->next_handle &&
-           http->next_handle == websocket_upgrade_handle;
-}
-
 static void
 learn_roles(ws_connection_t *conn, conversation_t *conv, const packet_info *pinfo)
 {
@@ -232,8 +235,8 @@ learn_roles(ws_connection_t *conn, conversation_t *conv, const packet_info *pinf
 
     if (conn->roles_from_handshake)
         return;
-    http = (const http_conv_t *)conversation_get_proto_data(conv, proto_http);
-    if (upgraded(conv) && http->server_port && http->server_addr.type != AT_NONE) {
+    http = websocket_upgrade(conv);
+    if (http && http->server_port && http->server_addr.type != AT_NONE) {
         set_server(conn, &http->server_addr, http->server_port);
         conn->roles_from_handshake = true;
         return;
@@ -271,8 +274,6 @@ close_handshake_connection(packet_info *pinfo, bool sender_masked)
             wmem_map_insert(looked_up_frames, GUINT_TO_POINTER(pinfo->num), conn);
         }
     }
-    if (!conn->first_frame)
-        conn->first_frame = pinfo->num;
     last_close.conn = conn->stream_known ? NULL : conn;
     last_close.frame = pinfo->num;
     last_close.port[0] = (guint16)pinfo->srcport;
@@ -299,13 +300,10 @@ close_handshake_websocket_connection(packet_info *pinfo)
     conn = connection_of(conv);
     /* The built-in dissector keeps its own data on every WebSocket connection it has seen
      * bytes of; one that ended right after its 101 has only HTTP's record of the upgrade. */
-    if (!conn && (conversation_get_proto_data(conv, proto_websocket) || upgraded(conv)))
+    if (!conn && (conversation_get_proto_data(conv, proto_websocket) || websocket_upgrade(conv)))
         conn = new_connection(conv, pinfo);
-    if (conn) {
+    if (conn)
         learn_roles(conn, conv, pinfo);
-        if (!conn->first_frame)
-            conn->first_frame = pinfo->num;
-    }
     return conn;
 }
 
@@ -479,8 +477,6 @@ examine_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph)
     if (seen == &not_websocket)
         return NULL;
     conn = (ws_connection_t *)seen;
-    if (conn && !conn->first_frame)
-        conn->first_frame = pinfo->num;
     if (!conn) {
         conn = close_handshake_websocket_connection(pinfo);
         wmem_map_insert(stream_seen, key, conn ? (gpointer)conn : (gpointer)&not_websocket);

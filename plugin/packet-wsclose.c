@@ -584,11 +584,13 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connect
     const wsclose_code_info_t *aborted = wsclose_winhttp_status(WSCLOSE_ABORTED_CODE);
     const char *me = close_handshake_side_name(endpoint);
     const char *peer = close_handshake_side_name(WS_PEER(endpoint));
-    const char *sender = close_handshake_side_name(close_handshake_side(conn, pinfo));
+    const ws_side_t sender_side = close_handshake_side(conn, pinfo);
+    const char *sender = close_handshake_side_name(sender_side);
     const char *how = conn->side[endpoint].recv_end_rst ? "RST" : "FIN";
     /* "from the server before its close frame", "from the client before the server's ..." */
-    const char *whose =
-        strcmp(sender, peer) == 0 ? "its" : wmem_strdup_printf(pinfo->pool, "the %s's", peer);
+    const char *whose = sender_side == WS_PEER(endpoint)
+                            ? "its"
+                            : wmem_strdup_printf(pinfo->pool, "the %s's", peer);
     proto_item *ti;
     proto_tree *ab_tree;
     gchar label[96];
