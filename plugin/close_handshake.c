@@ -13,42 +13,19 @@
 #include "close_handshake.h"
 #include "ws_compat.h"
 
+/* Registration-time constants. */
 static int proto_wsclose = -1;
 static int proto_websocket = -1;
 static int proto_http = -1;
 static int proto_tcp = -1;
-/* What HTTP switches a connection to after a 101 with "Upgrade: websocket". */
-static dissector_handle_t websocket_upgrade_handle;
-
-/* FIN/RST frames that ended a connection before a side closed, by frame number. */
-static wmem_map_t *abort_frames;
-/* What a FIN or RST has found about its TCP stream (tcp.stream index + 1): the
- * connection, or not_websocket; later FINs of the stream skip the conversation lookup. */
-static wmem_map_t *stream_seen;
-static int not_websocket;
-
-/* Close frames whose connection the first pass had to look up (the others came from the
- * port-pair cache), by frame number: later passes find it there again. */
-static wmem_map_t *looked_up_frames;
-
-/* First data frames sent after the sender's close, by frame number (for later passes). */
-static wmem_map_t *data_after_close_frames;
-/* Connections with a close frame and no FIN/RST yet (first pass): only while there are
- * any can a data frame come after its sender's close. */
-static unsigned closing;
-/* Client ports of connections that have a close frame (one bit per port): a data frame
- * whose ports are not among them cannot come after its sender's close, so it needs no
- * conversation lookup.  Without FIN/RST (tshark -2 runs no taps in its first pass)
- * "closing" never falls back to 0; this keeps data frames cheap all the same. */
-static guint8 *closing_ports;
 
 /*
  * Connections met lately, by port pair, so that a connection's later close frames skip the
- * conversation lookup (about 1.1k instructions each, the largest cost of a close frame).
- * A slot is trusted only once the tcp tap has seen the frame that filled it: the tap then
- * also sees every SYN, and a SYN on the same ports may start a new connection (TCP starts a
- * new conversation there), so it empties the slot.  Without taps (tshark -2's first pass)
- * no slot is ever trusted and every close frame looks its conversation up.
+ * conversation lookup (the largest cost of a close frame).  A slot is trusted only once the
+ * tcp tap has seen the frame that filled it: the tap then also sees every SYN, and a SYN on
+ * the same ports may start a new connection (TCP starts a new conversation there), so it
+ * empties the slot.  Without taps (tshark -2's first pass) no slot is ever trusted and every
+ * close frame looks its conversation up.
  */
 #define RECENT_SLOTS 256
 typedef struct {
@@ -56,23 +33,37 @@ typedef struct {
     guint32 frame;         /* the close frame that filled it */
     bool confirmed;        /* the tcp tap has seen that frame */
     guint8 addr_len;       /* IPv4 or IPv6 only */
-    guint16 port[2];       /* [0] from the sender of that frame, [1] to its receiver */
+    guint16 port[2]; /* [0] from the sender of the frame that filled it, [1] to its receiver */
     guint8 addr[2][16];
 } recent_conn_t;
-static recent_conn_t recent[RECENT_SLOTS];
 
-/*
- * The last close frame dissected.  Besides SYN, FIN and RST packets it is the only packet
- * the tcp tap has anything to do for: it may have filled a cache slot, and when its
- * connection's tcp.stream is not known yet (conn set) the tap tells it.
- */
+/* Everything this module knows about the open file: made by the init routine, dropped by
+ * the cleanup routine. */
 static struct {
-    ws_connection_t *conn;
-    guint32 frame;
-    guint16 port[2];
-} last_close;
+    /* What HTTP switches a connection to after a 101 with "Upgrade: websocket". */
+    dissector_handle_t websocket_upgrade_handle;
+    /* FIN/RST frames where an endpoint's connection aborted, by frame number. */
+    wmem_map_t *abort_frames;
+    /* What a FIN or RST has found about its TCP stream (tcp.stream + 1): the connection, or
+     * &file.not_websocket; the stream's later FINs skip the conversation lookup. */
+    wmem_map_t *stream_seen;
+    int not_websocket;
+    /* Close frames whose connection the first pass had to look up (the others came from
+     * the cache), by frame number: later passes find it there again. */
+    wmem_map_t *looked_up_frames;
+    /* First data frames sent after the sender's close, by frame number. */
+    wmem_map_t *data_after_close_frames;
+    /* Connections with a close frame and no FIN/RST yet (first pass): only while there
+     * are any can a data frame come after its sender's close. */
+    unsigned closing;
+    /* Client ports of connections that have a close frame (one bit per port): a data
+     * frame whose ports are not among them cannot come after its sender's close, so it
+     * needs no conversation lookup. */
+    guint8 *closing_ports;
+    recent_conn_t recent[RECENT_SLOTS];
+} file;
 
-#define RECENT_SLOT(port_a, port_b) (&recent[((port_a) ^ (port_b)) & (RECENT_SLOTS - 1)])
+#define RECENT_SLOT(port_a, port_b) (&file.recent[((port_a) ^ (port_b)) & (RECENT_SLOTS - 1)])
 
 #define PORT_BIT_SET(map, port) ((map)[(port) >> 3] |= (guint8)(1u << ((port)&7)))
 #define PORT_BIT(map, port) ((map)[(port) >> 3] & (1u << ((port)&7)))
@@ -167,31 +158,20 @@ recent_put(const packet_info *pinfo, ws_connection_t *conn)
     memcpy(r->addr[1], pinfo->dst.data, r->addr_len);
 }
 
-/* The tcp tap's view of a packet, which comes after its dissection.  A SYN empties its
- * slot.  The visit to the frame that filled a slot makes the slot trusted.  The visit to a
- * close frame tells which tcp.stream its connection is, so that the FIN or RST finds it
- * without a lookup. */
+/* The tcp tap's view of a packet, after its dissection: a SYN empties its slot; the visit to
+ * the frame that filled a slot makes the slot trusted. */
 static void
 recent_tcp_packet(const packet_info *pinfo, const struct tcpheader *tcph)
 {
     recent_conn_t *r = RECENT_SLOT(tcph->th_sport, tcph->th_dport);
 
-    if (r->conn && (tcph->th_flags & TH_SYN)) {
-        if (recent_holds(r, &tcph->ip_src, tcph->th_sport, &tcph->ip_dst, tcph->th_dport)) {
-            r->conn = NULL;
-            r->confirmed = false;
-        }
-    } else if (r->conn && !r->confirmed && r->frame == pinfo->num &&
-               recent_holds(r, &tcph->ip_src, tcph->th_sport, &tcph->ip_dst, tcph->th_dport)) {
+    if (!r->conn || !recent_holds(r, &tcph->ip_src, tcph->th_sport, &tcph->ip_dst, tcph->th_dport))
+        return;
+    if (tcph->th_flags & TH_SYN) {
+        r->conn = NULL;
+        r->confirmed = false;
+    } else if (r->frame == pinfo->num) {
         r->confirmed = true;
-    }
-    if (last_close.conn && last_close.frame == pinfo->num && last_close.port[0] == tcph->th_sport &&
-        last_close.port[1] == tcph->th_dport) {
-        if (!last_close.conn->stream_known) {
-            last_close.conn->stream_known = true;
-            wmem_map_insert(stream_seen, GUINT_TO_POINTER(tcph->th_stream + 1), last_close.conn);
-        }
-        last_close.conn = NULL;
     }
 }
 
@@ -216,7 +196,7 @@ websocket_upgrade(conversation_t *conv)
     const http_conv_t *http = (const http_conv_t *)conversation_get_proto_data(conv, proto_http);
 
     if (http && http->startframe && http->next_handle &&
-        http->next_handle == websocket_upgrade_handle)
+        http->next_handle == file.websocket_upgrade_handle)
         return http;
     return NULL;
 }
@@ -259,7 +239,8 @@ close_handshake_connection(packet_info *pinfo, bool sender_masked)
 
     /* Later passes find the connection where the first pass left it. */
     if (PINFO_FD_VISITED(pinfo))
-        conn = (ws_connection_t *)wmem_map_lookup(looked_up_frames, GUINT_TO_POINTER(pinfo->num));
+        conn =
+            (ws_connection_t *)wmem_map_lookup(file.looked_up_frames, GUINT_TO_POINTER(pinfo->num));
     else
         conn = recent_lookup(pinfo);
     if (!conn) {
@@ -271,13 +252,9 @@ close_handshake_connection(packet_info *pinfo, bool sender_masked)
         learn_roles(conn, conv, pinfo);
         if (!PINFO_FD_VISITED(pinfo)) {
             recent_put(pinfo, conn);
-            wmem_map_insert(looked_up_frames, GUINT_TO_POINTER(pinfo->num), conn);
+            wmem_map_insert(file.looked_up_frames, GUINT_TO_POINTER(pinfo->num), conn);
         }
     }
-    last_close.conn = conn->stream_known ? NULL : conn;
-    last_close.frame = pinfo->num;
-    last_close.port[0] = (guint16)pinfo->srcport;
-    last_close.port[1] = (guint16)pinfo->destport;
     if (!conn->server_known) {
         /* No handshake in the capture: RFC 6455 5.1, clients mask every frame, servers
          * none. */
@@ -311,7 +288,7 @@ bool
 close_handshake_upgrade(unsigned response_code)
 {
     /* Only whether one may be a WebSocket upgrade: its FIN or RST looks the rest up. */
-    return response_code == 101 && websocket_upgrade_handle;
+    return response_code == 101 && file.websocket_upgrade_handle;
 }
 
 ws_side_t
@@ -350,9 +327,9 @@ close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_known, gu
     /* Only the first pass writes state; later passes derive the same answers from it. */
     if (!PINFO_FD_VISITED(pinfo) && me->close_frame == 0) {
         if (peer->close_frame == 0 && conn->end_frame == 0) {
-            closing++;
+            file.closing++;
             PORT_BIT_SET(
-                closing_ports,
+                file.closing_ports,
                 0xffff & (conn->server_port == pinfo->srcport ? pinfo->destport : pinfo->srcport));
         }
         me->close_frame = pinfo->num;
@@ -386,9 +363,9 @@ close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *from)
     ws_endpoint_t *me;
 
     if (PINFO_FD_VISITED(pinfo)) {
-        if (!data_after_close_frames || wmem_map_size(data_after_close_frames) == 0)
+        if (!file.data_after_close_frames || wmem_map_size(file.data_after_close_frames) == 0)
             return 0;
-        conn = (ws_connection_t *)wmem_map_lookup(data_after_close_frames,
+        conn = (ws_connection_t *)wmem_map_lookup(file.data_after_close_frames,
                                                   GUINT_TO_POINTER(pinfo->num));
         if (!conn)
             return 0;
@@ -396,8 +373,8 @@ close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *from)
         return conn->side[*from].data_after_close == pinfo->num ? conn->side[*from].close_frame : 0;
     }
     if (walk->closes[0] == 0 && walk->closes[1] == 0 &&
-        (closing == 0 || !(PORT_BIT(closing_ports, pinfo->srcport & 0xffff) ||
-                           PORT_BIT(closing_ports, pinfo->destport & 0xffff))))
+        (file.closing == 0 || !(PORT_BIT(file.closing_ports, pinfo->srcport & 0xffff) ||
+                                PORT_BIT(file.closing_ports, pinfo->destport & 0xffff))))
         return 0;
     conn = walk->conn;
     if (!conn)
@@ -416,7 +393,7 @@ close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *from)
         !(closed_before(me, pinfo->num) || (me->close_frame == pinfo->num && walk->closes[*from])))
         return 0;
     me->data_after_close = pinfo->num;
-    wmem_map_insert(data_after_close_frames, GUINT_TO_POINTER(pinfo->num), conn);
+    wmem_map_insert(file.data_after_close_frames, GUINT_TO_POINTER(pinfo->num), conn);
     return me->close_frame;
 }
 
@@ -455,92 +432,101 @@ record_end(ws_connection_t *conn, const packet_info *pinfo, bool rst, ws_side_t 
     return aborted;
 }
 
-/*
- * A FIN or RST of a WebSocket connection is recorded in whichever pass sees it first
- * (tshark -2 runs taps in its second pass only).
- */
-static const ws_connection_t *
-examine_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph)
+/* The WebSocket connection of a FIN or RST, or NULL: from the cache, else from what an
+ * earlier FIN of the stream found, else from its conversation. */
+static ws_connection_t *
+ended_connection(packet_info *pinfo, const struct tcpheader *tcph)
 {
-    ws_connection_t *conn;
     gpointer key = GUINT_TO_POINTER(tcph->th_stream + 1);
+    ws_connection_t *conn = recent_lookup(pinfo);
     gpointer seen;
 
-    recent_tcp_packet(pinfo, tcph);
-    if (!(tcph->th_flags & (TH_FIN | TH_RST)))
-        return NULL;
-    /* A second tap on the same packet, or a later pass that runs taps again. */
-    conn = (ws_connection_t *)wmem_map_lookup(abort_frames, GUINT_TO_POINTER(pinfo->num));
     if (conn)
         return conn;
-    seen = wmem_map_lookup(stream_seen, key);
-    if (seen == &not_websocket)
-        return NULL;
-    conn = (ws_connection_t *)seen;
-    if (!conn) {
-        conn = close_handshake_websocket_connection(pinfo);
-        wmem_map_insert(stream_seen, key, conn ? (gpointer)conn : (gpointer)&not_websocket);
-        if (!conn)
-            return NULL;
+    seen = wmem_map_lookup(file.stream_seen, key);
+    if (seen)
+        return seen == &file.not_websocket ? NULL : (ws_connection_t *)seen;
+    conn = close_handshake_websocket_connection(pinfo);
+    wmem_map_insert(file.stream_seen, key, conn ? (gpointer)conn : (gpointer)&file.not_websocket);
+    return conn;
+}
+
+/*
+ * A FIN or RST of a WebSocket connection is recorded in whichever pass sees it first
+ * (tshark -2 runs taps in its second pass only); a later pass that runs taps again finds it
+ * by frame number.
+ */
+static const ws_connection_t *
+examine_end(packet_info *pinfo, const struct tcpheader *tcph)
+{
+    ws_connection_t *conn;
+
+    if (PINFO_FD_VISITED(pinfo)) {
+        conn = (ws_connection_t *)wmem_map_lookup(file.abort_frames, GUINT_TO_POINTER(pinfo->num));
+        if (conn)
+            return conn;
     }
+    conn = ended_connection(pinfo, tcph);
+    if (!conn || conn->end_frame == pinfo->num)
+        return NULL;
     if (conn->end_frame == 0) {
-        if ((conn->side[0].close_frame != 0 || conn->side[1].close_frame != 0) && closing)
-            closing--;
+        if ((conn->side[0].close_frame != 0 || conn->side[1].close_frame != 0) && file.closing)
+            file.closing--;
         conn->end_frame = pinfo->num;
     }
     if (!record_end(conn, pinfo, (tcph->th_flags & TH_RST) != 0, close_handshake_side(conn, pinfo)))
         return NULL;
     if (!conn->abort_frame)
         conn->abort_frame = pinfo->num;
-    wmem_map_insert(abort_frames, GUINT_TO_POINTER(pinfo->num), conn);
+    wmem_map_insert(file.abort_frames, GUINT_TO_POINTER(pinfo->num), conn);
     return conn;
 }
 
-/* Runs for every TCP packet once WebSocket has been seen: most need nothing (kept small so
- * that the tap callbacks get it inlined). */
+/* Runs for every TCP packet once WebSocket has been seen: most need nothing. */
 const ws_connection_t *
 close_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph)
 {
-    if (abort_frames &&
-        ((tcph->th_flags & (TH_SYN | TH_FIN | TH_RST)) || pinfo->num == last_close.frame))
-        return examine_tcp_packet(pinfo, tcph);
+    const recent_conn_t *r;
+
+    if (!file.abort_frames)
+        return NULL;
+    if (tcph->th_flags & (TH_FIN | TH_RST))
+        return examine_end(pinfo, tcph);
+    /* A SYN, or the frame that filled its slot (which this visit makes trusted). */
+    r = RECENT_SLOT(tcph->th_sport, tcph->th_dport);
+    if (r->conn && ((tcph->th_flags & TH_SYN) || (r->frame == pinfo->num && !r->confirmed)))
+        recent_tcp_packet(pinfo, tcph);
     return NULL;
 }
 
 const ws_connection_t *
 close_handshake_aborted_in(const packet_info *pinfo)
 {
-    if (!abort_frames || wmem_map_size(abort_frames) == 0)
+    if (!file.abort_frames || wmem_map_size(file.abort_frames) == 0)
         return NULL;
-    return (const ws_connection_t *)wmem_map_lookup(abort_frames, GUINT_TO_POINTER(pinfo->num));
+    return (const ws_connection_t *)wmem_map_lookup(file.abort_frames,
+                                                    GUINT_TO_POINTER(pinfo->num));
 }
 
 static void
 close_handshake_init(void)
 {
-    abort_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-    data_after_close_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-    stream_seen = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-    looked_up_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-    closing_ports = (guint8 *)wmem_alloc0(wmem_file_scope(), 65536 / 8);
-    closing = 0;
-    memset(recent, 0, sizeof(recent));
-    memset(&last_close, 0, sizeof(last_close));
-    /* The hook has put its wrapper into the http.upgrade table by now. */
-    websocket_upgrade_handle =
+    memset(&file, 0, sizeof(file));
+    file.abort_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    file.data_after_close_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    file.looked_up_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    file.stream_seen = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    file.closing_ports = (guint8 *)wmem_alloc0(wmem_file_scope(), 65536 / 8);
+    /* The hook has put its wrapper into the http.upgrade table by now (handoff). */
+    file.websocket_upgrade_handle =
         dissector_get_string_handle(find_dissector_table("http.upgrade"), "websocket");
 }
 
 static void
 close_handshake_cleanup(void)
 {
-    abort_frames = NULL;
-    data_after_close_frames = NULL;
-    stream_seen = NULL;
-    looked_up_frames = NULL;
-    closing_ports = NULL;
-    memset(recent, 0, sizeof(recent));
-    memset(&last_close, 0, sizeof(last_close));
+    /* The maps lived in file scope, which ends with the file. */
+    memset(&file, 0, sizeof(file));
 }
 
 void

@@ -16,10 +16,9 @@
  *
  * Cost: nothing is looked up for WebSocket data frames unless a connection is half-closed.
  * A conversation lookup is the largest cost of a close frame, so a connection is looked up
- * once: its later close frames find it in a small port-pair cache that the tcp tap keeps
- * honest (a SYN on the same ports empties the slot; without taps the cache is not used),
- * its FIN or RST by the tcp.stream the tap learnt at its first close, later passes by
- * frame number.
+ * once: its later close frames, FIN and RST find it in a small port-pair cache that the tcp
+ * tap keeps honest (a SYN on the same ports empties the slot; without taps the cache is not
+ * used), later passes by frame number.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -56,7 +55,6 @@ typedef struct {
     guint32 end_frame;         /* first FIN or RST of the TCP connection; 0: none (yet) */
     guint32 abort_frame;       /* first frame where an endpoint's connection aborted; 0: none */
     bool roles_from_handshake; /* server_addr is the 101's sender, not a guess from a mask */
-    bool stream_known;         /* its tcp.stream has been learnt (see close_handshake_tcp_packet) */
 } ws_connection_t;
 
 /* Close frames of each side met so far in one walk over one tvb (one packet). */
@@ -107,9 +105,9 @@ guint32 close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *fro
 bool close_handshake_aborted_at(const ws_connection_t *conn, ws_side_t side, guint32 frame);
 
 /* A TCP packet, after dissection (from a tcp tap): its FIN or RST may end what an endpoint
- * of a WebSocket connection receives.  Returns the connection when an endpoint's connection
- * aborted at this frame, else NULL.  Idempotent, so every tcp tap listener that needs it
- * may call it. */
+ * of a WebSocket connection receives; a SYN may start a new connection on cached ports.
+ * Returns the connection when an endpoint's connection aborted at this frame, else NULL.
+ * Idempotent, so every pass that runs taps may call it. */
 struct tcpheader;
 const ws_connection_t *close_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph);
 

@@ -21,6 +21,7 @@
 #include "winhttp_status.h"
 #include "ws_compat.h"
 #include "ws_frame.h"
+#include "wsclose_note.h"
 #include "wsclose_stats.h"
 
 void proto_register_wsclose(void);
@@ -73,9 +74,11 @@ static expert_field ei_wsclose_reason_over_123 = EI_INIT;
 
 /*
  * The taps that see what carries no WebSocket bytes.  Each tap listener costs every packet
- * a little (the tap queue), so only one is there at a time: the HTTP 101 watch while a file
- * has shown no WebSocket yet, then the FIN and RST watch.  Both only help wsclose dissect
- * (TL_IS_DISSECTOR_HELPER): tshark does not dissect for them.
+ * a little (with one listener, every dissector queues its tap data), so only one is there
+ * at a time: the HTTP 101 watch while a file has shown no WebSocket yet, then the FIN and
+ * RST watch.  Both only help wsclose dissect (TL_IS_DISSECTOR_HELPER): tshark does not
+ * dissect for them.  Later passes draw the aborts of a frame from a postdissector,
+ * registered at the first abort (4.0 exports no way to remove a postdissector).
  */
 static struct {
     int upgrade_tapdata;
@@ -83,11 +86,12 @@ static struct {
     bool upgrade_retire; /* the FIN watch has started: the 101 watch goes at the next tap */
     int fin_tapdata;
     bool fin_active;
+    dissector_handle_t ends_handle;
+    bool ends_registered;
 } watch;
-/* Later passes draw the aborts of a frame from here (registered at the first abort: 4.0
- * exports no way to remove a postdissector). */
-static dissector_handle_t ends_handle;
-static bool ends_registered;
+
+/* p_add_proto_data keys (pinfo->pool): the packet note is 0 (wsclose_note.c). */
+#define DRAWN_KEY 1 /* this frame's aborts are drawn */
 
 /* Windows error codes that the WinHTTP reference names for the WebSocket calls. */
 #define WSCLOSE_ERROR_INVALID_PARAMETER 87
@@ -146,31 +150,13 @@ name_in_set(const wsclose_code_info_t *row)
     }
 }
 
-wsclose_packet_note_t *
-wsclose_packet_note_find(packet_info *pinfo)
-{
-    return (wsclose_packet_note_t *)p_get_proto_data(pinfo->pool, pinfo, proto_wsclose, 0);
-}
-
-wsclose_packet_note_t *
-wsclose_packet_note(packet_info *pinfo)
-{
-    wsclose_packet_note_t *note = wsclose_packet_note_find(pinfo);
-
-    if (!note) {
-        note = wmem_new0(pinfo->pool, wsclose_packet_note_t);
-        p_add_proto_data(pinfo->pool, pinfo, proto_wsclose, 0, note);
-    }
-    return note;
-}
-
 /* Expert items are counted by kind for the statistics tree. */
 static void
 note_expert(packet_info *pinfo, expert_field *ei)
 {
     wsclose_packet_note_t *note;
 
-    if (!wsclose_stats_active())
+    if (!wsclose_note_wanted())
         return;
     note = wsclose_packet_note(pinfo);
     if (!note->experts)
@@ -738,7 +724,7 @@ note_close(packet_info *pinfo, const close_payload_t *cp, const ws_close_analysi
     wsclose_packet_note_t *note;
     wsclose_close_note_t *cn;
 
-    if (!wsclose_stats_active())
+    if (!wsclose_note_wanted())
         return;
     note = wsclose_packet_note(pinfo);
     cn = wmem_new0(pinfo->pool, wsclose_close_note_t);
@@ -907,6 +893,34 @@ check_data_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *pinf
     note_expert(pinfo, &ei_wsclose_data_after_close);
 }
 
+/* What the statistics tree counts of an abort. */
+static void
+note_aborts(packet_info *pinfo, const ws_connection_t *conn)
+{
+    wsclose_packet_note_t *note;
+    ws_side_t endpoint;
+
+    if (!wsclose_note_wanted())
+        return;
+    note = wsclose_packet_note(pinfo);
+    for (endpoint = WS_SIDE_CLIENT; endpoint <= WS_SIDE_SERVER; endpoint++)
+        note->aborted[endpoint] = close_handshake_aborted_at(conn, endpoint, pinfo->num);
+    note->connection_aborted = conn->abort_frame == pinfo->num;
+    /* A connection first met at its end (no close frame was seen) counts here. */
+    wsclose_note_connection(pinfo, conn);
+}
+
+/* The aborts of a frame, drawn once per pass. */
+static void
+draw_aborts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connection_t *conn)
+{
+    if (p_get_proto_data(pinfo->pool, pinfo, proto_wsclose, DRAWN_KEY))
+        return;
+    p_add_proto_data(pinfo->pool, pinfo, proto_wsclose, DRAWN_KEY, GUINT_TO_POINTER(1));
+    note_aborts(pinfo, conn);
+    show_aborts(tree, tvb, pinfo, conn);
+}
+
 /* Later passes: the aborts an earlier pass recorded for this frame. */
 static int
 dissect_wsclose_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
@@ -916,11 +930,8 @@ dissect_wsclose_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *
     if (!PINFO_FD_VISITED(pinfo))
         return 0;
     conn = close_handshake_aborted_in(pinfo);
-    if (conn) {
-        /* Tells the FIN watch, should taps run in this pass too, that this frame is drawn. */
-        p_add_proto_data(pinfo->pool, pinfo, proto_wsclose, 1, GUINT_TO_POINTER(1));
-        show_aborts(tree, tvb, pinfo, conn);
-    }
+    if (conn)
+        draw_aborts(tree, tvb, pinfo, conn);
     return 0;
 }
 
@@ -946,13 +957,13 @@ fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, con
     if (watch.upgrade_retire)
         stop_upgrade_watch();
     conn = close_handshake_tcp_packet(pinfo, (const struct tcpheader *)data);
-    if (!conn || p_get_proto_data(pinfo->pool, pinfo, proto_wsclose, 1))
+    if (!conn)
         return TAP_PACKET_DONT_REDRAW;
-    if (!ends_registered) {
-        register_postdissector(ends_handle);
-        ends_registered = true;
+    if (!watch.ends_registered) {
+        register_postdissector(watch.ends_handle);
+        watch.ends_registered = true;
     }
-    show_aborts(edt->tree, edt->tvb, pinfo, conn);
+    draw_aborts(edt->tree, edt->tvb, pinfo, conn);
     return TAP_PACKET_DONT_REDRAW;
 }
 
@@ -1056,6 +1067,12 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
         if (offset > G_MAXINT)
             break;
     }
+    /* Connections that carry WebSocket count from their first whole WebSocket frame, even if
+     * they never close in the capture (a segment that only starts a frame is, in later
+     * passes, no longer handed to WebSocket at all). */
+    if (offset > 0 && wsclose_note_wanted())
+        wsclose_note_connection(pinfo, walk.conn ? walk.conn
+                                                 : close_handshake_websocket_connection(pinfo));
     pinfo->current_proto = caller_proto;
 }
 
@@ -1221,10 +1238,10 @@ proto_register_wsclose(void)
                                    "gets an expert item (the reference's default is 10 s)",
                                    10, &pref_close_timeout);
 
-    ends_handle = create_dissector_handle(dissect_wsclose_ends, proto_wsclose);
+    watch.ends_handle = create_dissector_handle(dissect_wsclose_ends, proto_wsclose);
     register_init_routine(wsclose_init);
     register_cleanup_routine(wsclose_cleanup);
-    wsclose_hook_register(proto_wsclose);
+    wsclose_note_register(proto_wsclose);
     close_handshake_register(proto_wsclose);
 }
 
@@ -1238,6 +1255,5 @@ proto_reg_handoff_wsclose(void)
     expert_generic_hf[2] = proto_registrar_get_id_byname("_ws.expert.group");
     expert_generic_hf[3] = proto_registrar_get_id_byname("_ws.expert.severity");
     close_handshake_handoff();
-    wsclose_hook_websocket();
     wsclose_stats_register();
 }

@@ -1,5 +1,5 @@
 /* packet-wsclose.h
- * What the WebSocket hook needs from the close frame dissector.
+ * What the hook (ws_hook.c) calls in the close frame dissector.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -10,16 +10,7 @@
 
 #include <epan/packet.h>
 
-/*
- * Label the close frames among the WebSocket frames that start at offset 0 of tvb, right
- * after the built-in WebSocket dissector has dissected that same tvb.  could_desegment is
- * whether the built-in dissector could ask TCP for more data: if so, it skipped an
- * incomplete last frame (it will see it again, reassembled), and so does this walk.
- */
+/* The WebSocket frames of a tvb the built-in WebSocket dissector has just dissected. */
 void wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_desegment);
-
-/* The hook (ws_hook.c): its registration, then its installation at handoff. */
-void wsclose_hook_register(int proto_wsclose);
-void wsclose_hook_websocket(void);
 
 #endif /* PACKET_WSCLOSE_H */

@@ -3,8 +3,8 @@
  *
  * The built-in WebSocket dissector decodes close frames itself and hands close payloads to
  * no subdissector table, so there is nothing to register for.  Asking it for its fields
- * from a postdissector would force a protocol tree for every packet (measured 1.14x on
- * captures with no WebSocket at all).  Instead wsclose puts a wrapper handle wherever a
+ * from a postdissector would force a protocol tree for every packet, with or without
+ * WebSocket in the capture.  Instead wsclose puts a wrapper handle wherever a
  * built-in WebSocket handle is registered: it calls the built-in dissector on the same
  * tvb, then walks the same frames for close frames (a 2-byte read per frame).
  *
@@ -25,22 +25,25 @@
 
 #include "packet-wsclose.h"
 #include "ws_compat.h"
+#include "ws_hook.h"
 
 #define INNER_TABLE "wsclose.websocket"
 
 /*
- * The built-in handles: "websocket" (HTTP upgrade; also Decode As up to 4.4) and, from
- * 4.6 on, "websocket_tcp" (Decode As on TCP ports).  The index is the key of the built-in
- * handle in the private table.
+ * The built-in handles: "websocket" (HTTP upgrade; also Decode As up to 4.4) and, from 4.6
+ * on, "websocket_tcp" (Decode As on TCP ports).  The index is the key of the built-in handle
+ * in the private table.
  */
-enum { WS_HANDLE_UPGRADE, WS_HANDLE_TCP, WS_HANDLE_COUNT };
-static const char *const builtin_names[WS_HANDLE_COUNT] = {"websocket", "websocket_tcp"};
+enum { HOOK_WEBSOCKET, HOOK_WEBSOCKET_TCP, HOOK_COUNT };
+static const char *const builtin_names[HOOK_COUNT] = {"websocket", "websocket_tcp"};
 
-static dissector_handle_t ws_builtin[WS_HANDLE_COUNT];
-static dissector_handle_t ws_wrapper[WS_HANDLE_COUNT];   /* no protocol of its own */
-static dissector_handle_t ws_decode_as[WS_HANDLE_COUNT]; /* under the WebSocket protocol */
-static dissector_table_t ws_inner_table;
-static heur_dissector_t ws_builtin_heur;
+static struct {
+    dissector_handle_t builtin[HOOK_COUNT];
+    dissector_handle_t wrapper[HOOK_COUNT];   /* no protocol of its own */
+    dissector_handle_t decode_as[HOOK_COUNT]; /* under the WebSocket protocol */
+    dissector_table_t inner_table;
+    heur_dissector_t builtin_heur;
+} hook;
 
 /* The built-in handle, reached without adding a second "websocket" layer when the wrapper
  * already carries the WebSocket protocol. */
@@ -49,8 +52,8 @@ call_builtin(unsigned which, bool as_websocket, tvbuff_t *tvb, packet_info *pinf
              void *data)
 {
     if (as_websocket)
-        return wsclose_dissector_try_uint(ws_inner_table, which, tvb, pinfo, tree, false, data);
-    return call_dissector_only(ws_builtin[which], tvb, pinfo, tree, data);
+        return wsclose_dissector_try_uint(hook.inner_table, which, tvb, pinfo, tree, false, data);
+    return call_dissector_only(hook.builtin[which], tvb, pinfo, tree, data);
 }
 
 /*
@@ -92,25 +95,25 @@ call_builtin_and_scan(unsigned which, bool as_websocket, tvbuff_t *tvb, packet_i
 static int
 dissect_websocket_wrapped(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    return call_builtin_and_scan(WS_HANDLE_UPGRADE, false, tvb, pinfo, tree, data);
+    return call_builtin_and_scan(HOOK_WEBSOCKET, false, tvb, pinfo, tree, data);
 }
 
 static int
 dissect_websocket_tcp_wrapped(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    return call_builtin_and_scan(WS_HANDLE_TCP, false, tvb, pinfo, tree, data);
+    return call_builtin_and_scan(HOOK_WEBSOCKET_TCP, false, tvb, pinfo, tree, data);
 }
 
 static int
 dissect_websocket_decode_as(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    return call_builtin_and_scan(WS_HANDLE_UPGRADE, true, tvb, pinfo, tree, data);
+    return call_builtin_and_scan(HOOK_WEBSOCKET, true, tvb, pinfo, tree, data);
 }
 
 static int
 dissect_websocket_tcp_decode_as(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    return call_builtin_and_scan(WS_HANDLE_TCP, true, tvb, pinfo, tree, data);
+    return call_builtin_and_scan(HOOK_WEBSOCKET_TCP, true, tvb, pinfo, tree, data);
 }
 
 static wsclose_heur_result_t
@@ -118,10 +121,10 @@ dissect_websocket_heur_wrapped(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
 {
     bool could_desegment = pinfo->can_desegment > 0;
 
-    if (!ws_builtin_heur(tvb, pinfo, tree, data))
+    if (!hook.builtin_heur(tvb, pinfo, tree, data))
         return false;
     /* The built-in heuristic pins the connection to the built-in handle: pin it to ours. */
-    conversation_set_dissector(find_or_create_conversation(pinfo), ws_wrapper[WS_HANDLE_UPGRADE]);
+    conversation_set_dissector(find_or_create_conversation(pinfo), hook.wrapper[HOOK_WEBSOCKET]);
     wsclose_scan(tvb, pinfo, tree, could_desegment);
     return true;
 }
@@ -132,9 +135,9 @@ wrapper_of(dissector_handle_t handle, bool for_decode_as)
 {
     unsigned i;
 
-    for (i = 0; i < WS_HANDLE_COUNT; i++) {
-        if (handle && handle == ws_builtin[i])
-            return for_decode_as ? ws_decode_as[i] : ws_wrapper[i];
+    for (i = 0; i < HOOK_COUNT; i++) {
+        if (handle && handle == hook.builtin[i])
+            return for_decode_as ? hook.decode_as[i] : hook.wrapper[i];
     }
     return NULL;
 }
@@ -171,21 +174,34 @@ collect_registration(const gchar *table_name, ftenum_t selector_type, gpointer k
     *found = g_slist_prepend(*found, reg);
 }
 
+/*
+ * Writes into epan's own list: dissector_table_get_dissector_handles() returns the table's
+ * list of Decode As handles itself, not a copy, and no API replaces a handle in it.  Decode
+ * As offers the handles of that list, so the wrapper takes the built-in's place there (the
+ * built-in stays reachable through the private table).  Checked against 4.0, 4.4 and 4.6.
+ * If a future Wireshark hands out a copy, the Decode As dialog offers the built-in handle
+ * and its choice gets no labels; tshark's -d is rewired by the init routine either way
+ * (tests/test_dissection.py, MidStream.test_decode_as), so no tshark test notices that.
+ */
 static void
-visit_table(const gchar *table_name, const gchar *ui_name _U_, gpointer user_data)
+offer_wrappers_for_decode_as(dissector_table_t table)
 {
     GSList *handle;
     dissector_handle_t wrapper;
 
-    if (strcmp(table_name, INNER_TABLE) == 0)
-        return;
-    /* Decode As offers the handles in this list: offer the wrapper in the same place. */
-    for (handle = dissector_table_get_dissector_handles(find_dissector_table(table_name)); handle;
-         handle = handle->next) {
+    for (handle = dissector_table_get_dissector_handles(table); handle; handle = handle->next) {
         wrapper = wrapper_of((dissector_handle_t)handle->data, true);
         if (wrapper)
             handle->data = wrapper;
     }
+}
+
+static void
+visit_table(const gchar *table_name, const gchar *ui_name _U_, gpointer user_data)
+{
+    if (strcmp(table_name, INNER_TABLE) == 0)
+        return;
+    offer_wrappers_for_decode_as(find_dissector_table(table_name));
     dissector_table_foreach(table_name, collect_registration, user_data);
 }
 
@@ -239,51 +255,62 @@ rewire_decode_as(void)
     g_slist_free(changed);
 }
 
-void
-wsclose_hook_register(int proto_wsclose)
+/*
+ * Writes into epan's heuristic entry: heur_dtbl_entry_t is public in packet.h, and no API
+ * swaps a heuristic's function while keeping its name, description, protocol and enabled
+ * state (what "Enabled Protocols" and --enable-heuristic act on).  Checked against 4.0,
+ * 4.4 and 4.6.  If a future Wireshark stops calling the function from the entry,
+ * tests/test_dissection.py's MidStream.test_heuristic fails (no labels with
+ * --enable-heuristic websocket_tcp).
+ */
+static void
+wrap_heuristic(void)
 {
-    ws_inner_table = register_dissector_table(INNER_TABLE, "WebSocket, as wsclose reaches it",
-                                              proto_wsclose, FT_UINT8, BASE_DEC);
+    heur_dtbl_entry_t *heur = find_heur_dissector_by_unique_short_name("websocket_tcp");
+
+    if (heur && hook.wrapper[HOOK_WEBSOCKET] && heur->dissector != dissect_websocket_heur_wrapped) {
+        hook.builtin_heur = heur->dissector;
+        heur->dissector = dissect_websocket_heur_wrapped;
+    }
+}
+
+void
+proto_register_wsclose_hook(void)
+{
     register_init_routine(rewire_decode_as);
 }
 
 void
-wsclose_hook_websocket(void)
+proto_reg_handoff_wsclose_hook(void)
 {
-    static const dissector_t wrappers[WS_HANDLE_COUNT] = {dissect_websocket_wrapped,
-                                                          dissect_websocket_tcp_wrapped};
-    static const dissector_t decode_as[WS_HANDLE_COUNT] = {dissect_websocket_decode_as,
-                                                           dissect_websocket_tcp_decode_as};
+    static const dissector_t wrappers[HOOK_COUNT] = {dissect_websocket_wrapped,
+                                                     dissect_websocket_tcp_wrapped};
+    static const dissector_t decode_as[HOOK_COUNT] = {dissect_websocket_decode_as,
+                                                      dissect_websocket_tcp_decode_as};
+    const int proto_websocket = proto_get_id_by_filter_name("websocket");
     GSList *registrations = NULL;
-    heur_dtbl_entry_t *heur;
-    int proto_websocket;
     unsigned i;
 
-    proto_websocket = proto_get_id_by_filter_name("websocket");
     if (proto_websocket < 0)
         return;
-    for (i = 0; i < WS_HANDLE_COUNT; i++) {
-        ws_builtin[i] = find_dissector(builtin_names[i]);
-        if (!ws_builtin[i])
+    hook.inner_table =
+        register_dissector_table(INNER_TABLE, "WebSocket, as wsclose reaches it",
+                                 proto_get_id_by_filter_name("wsclose"), FT_UINT8, BASE_DEC);
+    for (i = 0; i < HOOK_COUNT; i++) {
+        hook.builtin[i] = find_dissector(builtin_names[i]);
+        if (!hook.builtin[i])
             continue;
-        ws_wrapper[i] = create_dissector_handle(wrappers[i], -1);
-        ws_decode_as[i] = create_dissector_handle(decode_as[i], proto_websocket);
+        hook.wrapper[i] = create_dissector_handle(wrappers[i], -1);
+        hook.decode_as[i] = create_dissector_handle(decode_as[i], proto_websocket);
     }
 
     dissector_all_tables_foreach_table(visit_table, &registrations, NULL);
     g_slist_foreach(registrations, register_initial, NULL);
     g_slist_free(registrations);
 
-    for (i = 0; i < WS_HANDLE_COUNT; i++) {
-        if (ws_builtin[i])
-            dissector_add_uint(INNER_TABLE, i, ws_builtin[i]);
+    for (i = 0; i < HOOK_COUNT; i++) {
+        if (hook.builtin[i])
+            dissector_add_uint(INNER_TABLE, i, hook.builtin[i]);
     }
-
-    /* Keep the heuristic's name, description and enabled state; only its work changes. */
-    heur = find_heur_dissector_by_unique_short_name("websocket_tcp");
-    if (heur && ws_wrapper[WS_HANDLE_UPGRADE] &&
-        heur->dissector != dissect_websocket_heur_wrapped) {
-        ws_builtin_heur = heur->dissector;
-        heur->dissector = dissect_websocket_heur_wrapped;
-    }
+    wrap_heuristic();
 }

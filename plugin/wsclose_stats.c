@@ -3,18 +3,18 @@
  *
  * It listens on the tcp tap rather than a tap of its own, because the end of a connection
  * (a FIN or RST segment) carries no WebSocket bytes; each TCP packet's note from the
- * dissector says what it carried.
+ * dissector (wsclose_note.h) says what it carried.  It only reads.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <stdio.h>
 
-#include <epan/dissectors/packet-tcp.h>
 #include <epan/packet.h>
 #include <epan/stats_tree.h>
 
 #include "close_handshake.h"
 #include "winhttp_status.h"
+#include "wsclose_note.h"
 #include "wsclose_stats.h"
 #include "ws_compat.h"
 
@@ -50,15 +50,6 @@ typedef struct {
 
 static GHashTable *counts_by_tree;
 
-/* The dissector notes packets for the statistics only while a tree is open. */
-static unsigned trees_open;
-
-bool
-wsclose_stats_active(void)
-{
-    return trees_open > 0;
-}
-
 static void
 stats_init(stats_tree *st)
 {
@@ -76,14 +67,14 @@ stats_init(stats_tree *st)
     if (!counts_by_tree)
         counts_by_tree = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     g_hash_table_insert(counts_by_tree, st, g_new0(conn_counts_t, 1));
-    trees_open++;
+    wsclose_note_reader(true);
 }
 
 static void
 stats_cleanup(stats_tree *st)
 {
-    if (counts_by_tree && g_hash_table_remove(counts_by_tree, st) && trees_open)
-        trees_open--;
+    if (counts_by_tree && g_hash_table_remove(counts_by_tree, st))
+        wsclose_note_reader(false);
 }
 
 static void
@@ -122,60 +113,24 @@ count_close(stats_tree *st, const wsclose_close_note_t *note, int *clean)
         (*clean)++;
 }
 
-void
-wsclose_note_connection(packet_info *pinfo, const ws_connection_t *conn)
-{
-    wsclose_packet_note_t *note;
-
-    if (!trees_open || conn->first_frame != pinfo->num)
-        return;
-    note = wsclose_packet_note(pinfo);
-    if (note->counted_connection == conn)
-        return;
-    note->counted_connection = conn;
-    note->new_connections++;
-}
-
 static tap_packet_status
-stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
+stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data _U_,
              tap_flags_t flags _U_)
 {
-    wsclose_packet_note_t *note;
+    const wsclose_packet_note_t *note = wsclose_packet_note_find(pinfo);
     wmem_list_frame_t *it;
     int clean = 0;
     conn_counts_t *counts;
-    const ws_connection_t *ended;
-    unsigned aborted_connections = 0;
     ws_side_t side;
 
-    /* A FIN or RST may end what an endpoint of a WebSocket connection receives. */
-    ended = close_handshake_tcp_packet(pinfo, (const struct tcpheader *)data);
-    if (ended) {
-        for (side = WS_SIDE_CLIENT; side <= WS_SIDE_SERVER; side++) {
-            if (close_handshake_aborted_at(ended, side, pinfo->num)) {
-                tick_stat_node(st, st_str_aborts, 0, TRUE);
-                tick_stat_node(st, close_handshake_side_name(side), st_node_aborts, FALSE);
-            }
-        }
-        /* A connection first met at its end (no close frame was seen) counts here. */
-        wsclose_note_connection(pinfo, ended);
-        if (ended->abort_frame == pinfo->num)
-            aborted_connections = 1;
-    }
-    /* Connections that carry WebSocket count from their first WebSocket frame, even if they
-     * never close in the capture. */
-    if (proto_is_frame_protocol(pinfo->layers, "websocket")) {
-        const ws_connection_t *conn = close_handshake_websocket_connection(pinfo);
-
-        if (conn)
-            wsclose_note_connection(pinfo, conn);
-    }
-    note = wsclose_packet_note_find(pinfo);
-    if (!note && !aborted_connections)
-        return TAP_PACKET_DONT_REDRAW;
     if (!note)
-        note = wsclose_packet_note(pinfo);
-
+        return TAP_PACKET_DONT_REDRAW;
+    for (side = WS_SIDE_CLIENT; side <= WS_SIDE_SERVER; side++) {
+        if (note->aborted[side]) {
+            tick_stat_node(st, st_str_aborts, 0, TRUE);
+            tick_stat_node(st, close_handshake_side_name(side), st_node_aborts, FALSE);
+        }
+    }
     if (note->closes) {
         for (it = wmem_list_head(note->closes); it; it = wmem_list_frame_next(it))
             count_close(st, (const wsclose_close_note_t *)wmem_list_frame_data(it), &clean);
@@ -193,7 +148,7 @@ stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, const 
         return TAP_PACKET_REDRAW;
     counts->connections += (gint)note->new_connections;
     counts->clean += clean;
-    counts->aborted += (gint)aborted_connections;
+    counts->aborted += note->connection_aborted ? 1 : 0;
     set_stat_node(st, st_str_connections, 0, TRUE, counts->connections);
     set_stat_node(st, st_str_clean, st_node_connections, FALSE, counts->clean);
     set_stat_node(st, st_str_aborted, st_node_connections, FALSE, counts->aborted);

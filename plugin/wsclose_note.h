@@ -1,0 +1,52 @@
+/* wsclose_note.h
+ * Per-packet notes: what the dissector found in a packet, kept for the statistics tree,
+ * which runs after the packet's dissection.  Notes are made only while a statistics tree
+ * is open, in the packet's own memory pool.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef WSCLOSE_NOTE_H
+#define WSCLOSE_NOTE_H
+
+#include <stdbool.h>
+
+#include <epan/packet.h>
+
+#include "close_handshake.h"
+
+typedef struct {
+    bool has_code; /* a status code was on the wire */
+    guint16 code;
+    bool empty; /* no payload: the application reports 1005 */
+    ws_side_t from;
+    ws_side_t initiator;
+    bool duplicate;
+    bool completes_handshake; /* a reply: both sides have now sent their close */
+} wsclose_close_note_t;
+
+typedef struct {
+    wmem_list_t *closes;  /* wsclose_close_note_t * */
+    wmem_list_t *experts; /* GINT_TO_POINTER(hf id of each expert item added) */
+    unsigned new_connections;
+    const ws_connection_t *counted_connection;
+    bool aborted[2];         /* by ws_side_t: this endpoint's connection aborted here */
+    bool connection_aborted; /* the first abort of its connection is here */
+} wsclose_packet_note_t;
+
+void wsclose_note_register(int proto_wsclose);
+
+/* A reader (a statistics tree) opens or closes: notes are made while there is one. */
+void wsclose_note_reader(bool opens);
+
+bool wsclose_note_wanted(void);
+
+/* This packet's note, made if needed. */
+wsclose_packet_note_t *wsclose_packet_note(packet_info *pinfo);
+
+/* This packet's note, or NULL. */
+wsclose_packet_note_t *wsclose_packet_note_find(packet_info *pinfo);
+
+/* Counts a connection on the packet where wsclose started to follow it. */
+void wsclose_note_connection(packet_info *pinfo, const ws_connection_t *conn);
+
+#endif /* WSCLOSE_NOTE_H */
