@@ -380,18 +380,15 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
     }
 }
 
-static bool field_referenced(int hf);
-
 /* Whether a WinHTTP client view item is worth formatting: shown, or asked for. */
 static bool
 api_wanted(proto_tree *tree)
 {
-    return tree &&
-           (PTREE_DATA(tree)->visible || field_referenced(hf_wsclose_api_receive) ||
-            field_referenced(hf_wsclose_api_error) || field_referenced(hf_wsclose_api_query) ||
-            field_referenced(hf_wsclose_api_call));
+    return proto_field_is_referenced(tree, hf_wsclose_api_receive) ||
+           proto_field_is_referenced(tree, hf_wsclose_api_error) ||
+           proto_field_is_referenced(tree, hf_wsclose_api_query) ||
+           proto_field_is_referenced(tree, hf_wsclose_api_call);
 }
-
 static void
 add_api_text(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, const char *text)
 {
@@ -658,12 +655,17 @@ check_code(packet_info *pinfo, proto_item *ti, unsigned code, wsclose_class_t cl
 }
 
 /* Whether a filter, a column or a field list asks for this field. */
+/*
+ * Whether a filter, column or field list refers to the field, with or without a tree at
+ * hand.  proto_field_is_referenced() needs a tree, and for a protocol it also answers yes
+ * whenever the tree does not fake protocols, which would build wsclose's items for nothing
+ * in the modes that fake only fields.
+ */
 static bool
 field_referenced(int hf)
 {
     return proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
 }
-
 /* Whether a filter, column or field list refers to Wireshark's own expert fields. */
 static bool
 expert_fields_referenced(void)
@@ -697,8 +699,7 @@ chat_wanted(proto_item *ti)
 {
     if (!ti)
         return false;
-    return PTREE_DATA(ti)->visible || field_referenced(ei_wsclose_close.hf) ||
-           expert_fields_referenced();
+    return proto_field_is_referenced(ti, ei_wsclose_close.hf) || expert_fields_referenced();
 }
 
 /* The chat-level item that lists every well-formed close in the Expert Information dialog. */
