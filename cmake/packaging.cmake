@@ -9,28 +9,9 @@
 # built per major.minor).
 #
 # Packaging uses its own install component, "deb", which `cmake --install build` leaves
-# alone (EXCLUDE_FROM_ALL): the plain install still goes to WSCLOSE_INSTALL_DIR (the
-# personal folder by default), and the package never holds a file under a HOME.
-
-# The package test: build the .deb, dpkg -i it, tshark as root loads it from the system
-# folder, dpkg --purge. Skips unless root with dpkg. It changes the system plugin folder,
-# so nothing else runs while it does.
-add_test(NAME package
-    COMMAND ${Python3_EXECUTABLE} -m unittest -v test_package
-    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests)
-set_tests_properties(package PROPERTIES
-    ENVIRONMENT "WSCLOSE_BUILD_DIR=${CMAKE_BINARY_DIR};WSCLOSE_PLUGIN=$<TARGET_FILE:wsclose>;PYTHONDONTWRITEBYTECODE=1"
-    RUN_SERIAL TRUE
-    TIMEOUT 600)
-
-# The GUI test: the real Wireshark (wireshark-qt) under Xvfb, as an unprivileged user
-# with the plugin in its personal folder. Skips without wireshark-qt or Xvfb.
-add_test(NAME gui
-    COMMAND ${Python3_EXECUTABLE} -m unittest -v test_gui
-    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests)
-set_tests_properties(gui PROPERTIES
-    ENVIRONMENT "WSCLOSE_PLUGIN=$<TARGET_FILE:wsclose>;PYTHONDONTWRITEBYTECODE=1"
-    TIMEOUT 300)
+# alone (EXCLUDE_FROM_ALL): the plain install still goes where the top-level CMakeLists.txt
+# says (the personal folder by default), and the package never holds a file under a HOME.
+# Its test (package: build, install, load, purge) is registered in tests/CMakeLists.txt.
 
 # The system plugin folder, relative to Wireshark's prefix, so CPack installs it under
 # CPACK_PACKAGING_INSTALL_PREFIX instead of writing to an absolute path.

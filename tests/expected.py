@@ -1,7 +1,9 @@
-"""Expected labels, written down from the WinHTTP documentation table
-(WINHTTP_WEB_SOCKET_CLOSE_STATUS, see shared/winhttp-close-status.md), independently of the
-plugin's own table in plugin/winhttp_status.c, and the generator's manifest of what each
-capture carries on the wire."""
+"""The tests' oracle: every name table and every WinHTTP call result the tests expect,
+written down from the documentation (Microsoft's WINHTTP_WEB_SOCKET_CLOSE_STATUS table and
+WinHTTP WebSocket reference, websocket.h, .NET's WebSocketCloseStatus, the IANA registry),
+independently of the plugin's own table in plugin/winhttp_status.c; and the generator's
+manifest of what each capture carries on the wire.  Tests take their tables from here, never
+from a copy of their own."""
 
 import json
 import os
@@ -53,6 +55,18 @@ def range_class(code):
     return "Invalid"
 
 
+def range_text(code):
+    """wsclose.range of a code: its class as the documentation names it."""
+    cls = range_class(code)
+    if cls == "IANA":
+        return "IANA-registered, not in WinHTTP: " + IANA_ONLY[code]
+    return {"WinHTTP": "WinHTTP enum value",
+            "Reserved": "Reserved (1004, 1016-2999)",
+            "libraries": "Registered for libraries/frameworks (3000-3999)",
+            "Private": "Private use (4000-4999)",
+            "Invalid": "Invalid (0-999, 5000 and above)"}[cls]
+
+
 def manifest():
     with open(MANIFEST) as f:
         return json.load(f)["captures"]
@@ -67,8 +81,8 @@ def close_frames(capture):
     return sorted(frames, key=lambda cf: cf["frame"])
 
 
-# What the WinHTTP client's WebSocket calls return, from Microsoft's reference (winhttp.h;
-# shared/winhttp-close-status.md), as the wsclose.api.* fields word it.
+# What the WinHTTP client's WebSocket calls return, from Microsoft's reference (winhttp.h),
+# as the wsclose.api.* fields word it.
 RECEIVE_CLOSE = "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE"
 RECEIVE_CLOSE_AFTER_OWN = ("WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE (to a Receive after "
                            "WinHttpWebSocketShutdown; a waiting WinHttpWebSocketClose returns "
@@ -122,7 +136,7 @@ def api_call(code, reason, answers=None):
     return "WinHttpWebSocketClose or WinHttpWebSocketShutdown (%s)" % args
 
 
-# The same codes in the sibling APIs and the IANA registry (shared/winhttp-close-status.md):
+# The same codes in the sibling APIs and the IANA registry:
 # code -> (websocket.h WEB_SOCKET_*_CLOSE_STATUS, .NET WebSocketCloseStatus, IANA name).
 SIBLINGS = {
     1000: ("WEB_SOCKET_SUCCESS_CLOSE_STATUS", "NormalClosure", "Normal Closure"),

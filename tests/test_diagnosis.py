@@ -6,7 +6,7 @@ from RFC 6455's closing handshake; FIN/RST frames are found with tshark's own tc
 import unittest
 
 from expected import WINHTTP, close_frames, manifest
-from wsharness import PluginTestCase
+from wsharness import PluginTestCase, passes_args
 
 ABORTED = WINHTTP[1006][0]
 PEER = {"client": "server", "server": "client"}
@@ -17,9 +17,8 @@ FIELDS = ["frame.number", "wsclose.from", "wsclose.initiator", "wsclose.request_
 
 class Handshake(PluginTestCase):
     def analysis(self, capture, two_pass):
-        extra = ["-2"] if two_pass else []
         rows = self.ts.fields(capture, FIELDS, "-Y",
-                              "wsclose || wsclose.data_after_close", *extra)
+                              "wsclose || wsclose.data_after_close", *passes_args(two_pass))
         return {int(r[0]): dict(zip(FIELDS[1:], r[1:])) for r in rows}
 
     def passes(self):
@@ -70,7 +69,7 @@ class Handshake(PluginTestCase):
         for two_pass in self.passes():
             out = self.ts.fields(cap, ["frame.number"], "-Y",
                                  "wsclose.duplicate_close || wsclose.abort",
-                                 *(["-2"] if two_pass else []))
+                                 *passes_args(two_pass))
             self.assertEqual(out, [], two_pass)
 
     def test_reply_time(self):
@@ -102,10 +101,11 @@ class Handshake(PluginTestCase):
         conn = manifest()[cap]["connections"][0]
         data = [f["frame"] for f in conn["other_frames"] if f["direction"] == "client"]
         close = [f["frame"] for f in conn["close_frames"] if f["direction"] == "client"][0]
-        self.assertTrue(all(d > close for d in data))
+        self.assertTrue(data)
+        self.assertTrue(all(d > close for d in data), (close, data))
         for two_pass in self.passes():
             out = self.ts.fields(cap, ["frame.number"], "-Y", "wsclose.data_after_close",
-                                 *(["-2"] if two_pass else []))
+                                 *passes_args(two_pass))
             self.assertEqual([int(r[0]) for r in out], data)
         out = self.ts.out("-r", self.ts.capture(cap), "-V", "-Y", "wsclose.data_after_close")
         self.assertIn("(Warning/Sequence): Data frame from the client after its close frame "
@@ -117,7 +117,7 @@ class Handshake(PluginTestCase):
         self.assertEqual(len(client), 2)
         for two_pass in self.passes():
             out = self.ts.fields(cap, ["frame.number"], "-Y", "wsclose.duplicate_close",
-                                 *(["-2"] if two_pass else []))
+                                 *passes_args(two_pass))
             self.assertEqual([int(r[0]) for r in out], [client[1]])
             # The server's reply answers the first close, not the duplicate.
             server = [cf for cf in close_frames(cap) if cf["direction"] == "server"][0]
@@ -168,7 +168,7 @@ class Aborts(PluginTestCase):
         return {f: sorted(e) for f, e in out.items()}
 
     def aborts(self, capture, two_pass):
-        extra = ["-2"] if two_pass else []
+        extra = passes_args(two_pass)
         rows = self.ts.fields(capture, ["frame.number", "wsclose.abort", "wsclose.winhttp"],
                               "-Y", "wsclose.abort", *extra)
         # The Info column as tshark prints it. (Not the _ws.col.Info field: from 4.4 on that

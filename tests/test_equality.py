@@ -1,4 +1,4 @@
-"""Robustness (issue 7): the plugin adds, never changes.
+"""Robustness: the plugin adds, never changes.
 
 (a) With the plugin loaded, every built-in field of every capture (the whole PDML tree:
     websocket.*, tcp.*, http.*, frame.protocols, ...) is what tshark shows without it, once the
@@ -12,6 +12,7 @@
 Plus the regression captures fuzzing produced (captures/fuzz-regress-*).
 """
 
+import collections
 import glob
 import json
 import os
@@ -22,10 +23,10 @@ import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
 from expected import WINHTTP, manifest
-from wsharness import CAPTURES, PluginTestCase, Tshark
+from wsharness import CAPTURES, PASSES, PluginTestCase, Tshark, decode_as_args
 
 # Fields that point forward in the capture: only a second pass can fill them.
-FORWARD_LINK = re.compile(r"^wsclose\..*(reply_in|answered_in|echo_in|_in)$")
+FORWARD_LINK = re.compile(r"^wsclose\.reply_in$")
 SNAPLENS = (54, 60, 70)
 # The sample captures cut by those snaplens: every close frame shape (codes, classes, empty,
 # split, 125-byte, IPv6, other port, the malformed ones) and a connection-analysis one.
@@ -48,10 +49,7 @@ def decode_as(capture):
         if os.path.exists(side):
             with open(side) as fh:
                 entries = json.load(fh).get("decode_as", [])
-    args = []
-    for d in entries:
-        args += ["-d", d]
-    return args
+    return decode_as_args(entries)
 
 
 def is_wsclose(elem):
@@ -154,7 +152,7 @@ class Equality(PluginTestCase):
         self.assertTrue(any(c.startswith("real-") for c in caps))
         self.assertIn("malformed.pcapng", caps)
 
-    def test_a_builtin_fields_unchanged(self):
+    def test_builtin_fields_unchanged(self):
         for cap in all_captures():
             with self.subTest(capture=cap):
                 with_p = packets(self.out[(cap, "plugin")])
@@ -173,7 +171,7 @@ class Equality(PluginTestCase):
                 if cap.startswith(("enum-codes", "classes", "real-")):
                     self.assertGreater(labeled, 0, cap)
 
-    def test_a_info_column_only_appended(self):
+    def test_info_column_only_gains_labels(self):
         for cap in all_captures():
             with self.subTest(capture=cap):
                 with_p = self.out[(cap, "info")].splitlines()
@@ -182,7 +180,7 @@ class Equality(PluginTestCase):
                 for a, b in zip(with_p, without):
                     self.assertTrue(only_inserted_labels(a, b), "\n%r\n%r" % (a, b))
 
-    def test_b_one_pass_equals_two_pass(self):
+    def test_one_pass_equals_two_pass(self):
         for cap in all_captures():
             with self.subTest(capture=cap):
                 one = packets(self.out[(cap, "plugin")])
@@ -238,26 +236,36 @@ class Truncated(PluginTestCase):
             if n in frames:
                 seen += 1
                 codes = [cf["code"] for cf in frames[n]]
+                names = [w for w in r["wsclose.winhttp"].split("|") if w]
                 for s in statuses:
                     self.assertIn(s, codes, (cap, snaplen, n, r))
-                    self.assertIn(WINHTTP[s][0] if s in WINHTTP else "", r["wsclose.winhttp"]
-                                  if s in WINHTTP else "")
-                if not statuses:
-                    empty = any(cf["payload_len"] == 0 for cf in frames[n])
-                    self.assertTrue(empty or "not captured" in msg or "1-byte" in msg,
-                                    (cap, snaplen, n, r))
+                if statuses:
+                    # The WinHTTP names of exactly those codes that have one.
+                    self.assertEqual(collections.Counter(names),
+                                     collections.Counter(WINHTTP[s][0] for s in statuses
+                                                         if s in WINHTTP),
+                                     (cap, snaplen, n, r))
+                else:
+                    # No code: the manifest's close frame says why, and so must wsclose.
+                    self.assertEqual(len(frames[n]), 1, (cap, snaplen, n, r))
+                    size = frames[n][0]["payload_len"]
+                    if size == 0:
+                        self.assertEqual(names, [WINHTTP[1005][0]], (cap, snaplen, n, r))
+                    else:
+                        self.assertEqual(names, [], (cap, snaplen, n, r))
+                        self.assertIn("1-byte" if size == 1 else "not captured", msg,
+                                      (cap, snaplen, n, r))
             elif strict:
                 self.fail("label on a frame that carries no close frame: %s %d %s"
                           % (cap, n, r))
         return seen
 
-    def test_c_snaplen(self):
+    def test_snaplen_cut_closes_give_expert_info_not_labels(self):
         with ThreadPoolExecutor(max_workers=2) as pool:
             jobs = []
             for cap in TRUNCATE:
                 for snaplen in SNAPLENS:
-                    da = manifest()[cap].get("decode_as", [])
-                    extra = sum((["-d", d] for d in da), [])
+                    extra = decode_as_args(manifest()[cap].get("decode_as", []))
                     # As found after an upgrade (mostly lost to the snaplen), and by Decode As
                     # on every segment, where the close frames' first bytes survive.
                     jobs.append((cap, snaplen, extra, True))
@@ -271,12 +279,12 @@ class Truncated(PluginTestCase):
 class FuzzRegressions(PluginTestCase):
     """captures/fuzz-regress-*: inputs that once misbehaved; see each manifest entry."""
 
-    def test_regressions(self):
+    def test_regression_captures_dissect_without_bug(self):
         caps = sorted(glob.glob(os.path.join(CAPTURES, "fuzz-regress-*.pcap*")))
         for path in caps:
             cap = os.path.basename(path)
             with self.subTest(capture=cap):
-                for passes in ([], ["-2"]):
+                for _name, passes in PASSES:
                     proc = self.ts.run("-r", self.ts.capture(cap), "-V", *passes, check=False)
                     self.assertEqual(proc.returncode, 0, proc.stderr)
                     self.assertNotIn("Dissector bug", proc.stdout)

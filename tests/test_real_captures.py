@@ -3,9 +3,9 @@
 Each capture has a manifest beside it (captures/real-*.json) that records what every peer was
 told to send -- the recorder's intent, not what any dissector printed.  For every connection
 we check, close frame by close frame and in order, that the plugin labels the frame with the
-code on the wire and with the WinHTTP enum name from our OWN table below (copied from
-/work/shared/winhttp-close-status.md, independent of the plugin's), in one-pass and two-pass
-(-2) dissection; that it labels exactly the close frames the built-in WebSocket dissector sees;
+code on the wire and with the WinHTTP enum name of the tests' own table (expected.py, written
+from the documentation, independent of the plugin's), in one-pass and two-pass (-2)
+dissection; that it labels exactly the close frames the built-in WebSocket dissector sees;
 and that aborted connections have no close frame at all.
 
 RealCapturesBuiltinTest needs no plugin: it checks the captures against their manifests with
@@ -22,24 +22,9 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wsharness  # noqa: E402
+from expected import ALIAS_1007, WINHTTP  # noqa: E402
 
-# WINHTTP_WEB_SOCKET_CLOSE_STATUS (winhttp.h), the 12 values of the enum.
-WINHTTP = {
-    1000: "WINHTTP_WEB_SOCKET_SUCCESS_CLOSE_STATUS",
-    1001: "WINHTTP_WEB_SOCKET_ENDPOINT_TERMINATED_CLOSE_STATUS",
-    1002: "WINHTTP_WEB_SOCKET_PROTOCOL_ERROR_CLOSE_STATUS",
-    1003: "WINHTTP_WEB_SOCKET_INVALID_DATA_TYPE_CLOSE_STATUS",
-    1005: "WINHTTP_WEB_SOCKET_EMPTY_CLOSE_STATUS",
-    1006: "WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS",
-    1007: "WINHTTP_WEB_SOCKET_INVALID_PAYLOAD_CLOSE_STATUS",
-    1008: "WINHTTP_WEB_SOCKET_POLICY_VIOLATION_CLOSE_STATUS",
-    1009: "WINHTTP_WEB_SOCKET_MESSAGE_TOO_BIG_CLOSE_STATUS",
-    1010: "WINHTTP_WEB_SOCKET_UNSUPPORTED_EXTENSIONS_CLOSE_STATUS",
-    1011: "WINHTTP_WEB_SOCKET_SERVER_ERROR_CLOSE_STATUS",
-    1015: "WINHTTP_WEB_SOCKET_SECURE_HANDSHAKE_ERROR_CLOSE_STATUS",
-}
-EMPTY = WINHTTP[1005]
-ALIAS_1007 = "WINHTTP_WEB_SOCKET_INVALID_UTF8_CLOSE_STATUS"
+EMPTY = WINHTTP[1005][0]
 
 MANIFESTS = sorted(glob.glob(os.path.join(wsharness.CAPTURES, "real-*.json")))
 
@@ -56,17 +41,14 @@ def load(path):
 
 
 def decode_as(manifest):
-    args = []
-    for d in manifest.get("decode_as", []):
-        args += ["-d", d]
-    return args
+    return wsharness.decode_as_args(manifest.get("decode_as", []))
 
 
 def variants(manifest):
     """(label, extra tshark args): one pass, two passes, and -- where the manifest needs a
     Decode As -- once more with the HTTP-over-TCP heuristic off, so -d alone must do it."""
     base = decode_as(manifest)
-    out = [("one-pass", base), ("two-pass", ["-2"] + base)]
+    out = [(name, args + base) for name, args in wsharness.PASSES]
     if base:
         out.append(("decode-as-only", ["--disable-heuristic", "http_tcp"] + base))
     return out
@@ -227,8 +209,9 @@ class RealCapturesPluginTest(wsharness.PluginTestCase, _Checks):
                     self.assertEqual(row["winhttp"], EMPTY, at)
                 else:
                     self.assertEqual(row["status"], str(code), at)
-                    self.assertEqual(row["winhttp"], WINHTTP.get(code, ""), at)
-                self.assertEqual(row["alias"], ALIAS_1007 if code == 1007 else "", at)
+                    self.assertEqual(row["winhttp"], WINHTTP[code][0] if code in WINHTTP
+                                     else "", at)
+                self.assertEqual(row["alias"], ALIAS_1007[0] if code == 1007 else "", at)
                 name = row["winhttp"]
                 if name:
                     self.assertIn("[%s]" % name, row["info"], at + ": Info column")

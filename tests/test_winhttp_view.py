@@ -4,7 +4,7 @@ reference.
 captures/real-winhttp-wine.pcapng was recorded from a WinHTTP client running under Wine 8
 (captures/record/winhttp/client.c); its manifest lists, per connection, every WinHTTP call and
 what it returned.  For each connection the wsclose.api.* fields must say what the reference
-(shared/winhttp-close-status.md, written out in expected.py) makes those calls return, and
+(Microsoft's WinHTTP reference, written out in expected.py) makes those calls return, and
 Wine's results must agree with it, except where README's "What your WinHTTP application sees"
 lists a difference (the empty close: Wine reports 0, the reference's enum value is 1005; after
 a malformed server close Wine's QueryCloseStatus fails with 12152, the reference names 4317 for
@@ -19,7 +19,7 @@ import unittest
 from expected import (ERROR_INVALID_OPERATION, ERROR_INVALID_SERVER_RESPONSE, QUERY_NO_CLOSE,
                       RECEIVE_CLOSE, RECEIVE_CLOSE_AFTER_OWN, RECEIVE_INVALID, api_call,
                       api_query, close_frames)
-from wsharness import CAPTURES, PluginTestCase
+from wsharness import CAPTURES, PluginTestCase, decode_as_args, passes_args
 
 WINE = "real-winhttp-wine.pcapng"
 FIELDS = ["frame.number", "tcp.srcport", "tcp.dstport", "wsclose.from", "wsclose.abort",
@@ -131,12 +131,9 @@ class WineView(PluginTestCase):
 
     def test_every_connection_agrees_with_the_reference_and_wine(self):
         m = wine_manifest()
-        decode_as = []
-        for d in m["decode_as"]:
-            decode_as += ["-d", d]
         self.assertEqual(len(m["connections"]), 39)
         for two_pass in (False, True):
-            rows = self.rows(WINE, *(decode_as + (["-2"] if two_pass else [])))
+            rows = self.rows(WINE, *(decode_as_args(m["decode_as"]) + passes_args(two_pass)))
             for conn in m["connections"]:
                 with self.subTest(scenario=conn["scenario"], two_pass=two_pass):
                     mine = rows.get(conn["client_port"], [])
@@ -144,11 +141,8 @@ class WineView(PluginTestCase):
 
     def test_error_filter_finds_the_frames(self):
         m = wine_manifest()
-        decode_as = []
-        for d in m["decode_as"]:
-            decode_as += ["-d", d]
         rows = self.ts.fields(WINE, ["tcp.srcport", "tcp.dstport"], "-Y",
-                              "wsclose.api.error == 12152", *decode_as)
+                              "wsclose.api.error == 12152", *decode_as_args(m["decode_as"]))
         ports = {int(p) for r in rows for p in r}
         want = {c["client_port"] for c in m["connections"]
                 if any(f["by"] == "server" and invalid(f) for f in c["close_frames"])}

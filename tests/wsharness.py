@@ -14,6 +14,7 @@ A test that cannot run skips (unittest.SkipTest); ctest reports it as skipped, n
 """
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -60,6 +61,30 @@ def wsclose_rows(plugins_output):
     """The wsclose.so rows of `tshark -G plugins`: [name, version, type, path]."""
     rows = [[c.strip() for c in line.split("\t")] for line in plugins_output.splitlines()]
     return [row for row in rows if row and row[0] == "wsclose.so"]
+
+
+def decode_as_args(entries):
+    """tshark's -d arguments for Decode As entries ("tcp.port==N,websocket")."""
+    args = []
+    for entry in entries:
+        args += ["-d", entry]
+    return args
+
+
+def passes_args(two_pass):
+    """tshark's arguments for one pass (none) or two passes (-2)."""
+    return ["-2"] if two_pass else []
+
+
+# The two ways tshark dissects a file: (name, arguments).  Two passes also fill the forward
+# links (wsclose.reply_in) that one pass cannot know yet.
+PASSES = (("one-pass", passes_args(False)), ("two-pass", passes_args(True)))
+
+
+def info_labels(info):
+    """The bracketed groups wsclose adds to an Info column text (the built-in WebSocket
+    [FIN] and [MASKED] left out)."""
+    return [g for g in re.findall(r"\[([^\]]*)\]", info) if g not in ("FIN", "MASKED")]
 
 
 def plugin_path():
