@@ -279,16 +279,16 @@ add_name_sets(proto_tree *tree, tvbuff_t *tvb, int offset, int len, const wsclos
 {
     proto_item *ti;
 
-    if (row->websocket_h) {
+    if (row->websocket_h && proto_field_is_referenced(tree, hf_wsclose_websocket_h)) {
         ti =
             proto_tree_add_string(tree, hf_wsclose_websocket_h, tvb, offset, len, row->websocket_h);
         proto_item_set_generated(ti);
     }
-    if (row->dotnet) {
+    if (row->dotnet && proto_field_is_referenced(tree, hf_wsclose_dotnet)) {
         ti = proto_tree_add_string(tree, hf_wsclose_dotnet, tvb, offset, len, row->dotnet);
         proto_item_set_generated(ti);
     }
-    if (row->iana) {
+    if (row->iana && proto_field_is_referenced(tree, hf_wsclose_iana)) {
         ti = proto_tree_add_string(tree, hf_wsclose_iana, tvb, offset, len, row->iana);
         proto_item_set_generated(ti);
     }
@@ -306,9 +306,14 @@ add_winhttp_status(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
     ti = proto_tree_add_string(tree, hf_wsclose_winhttp, tvb, offset, len, info->winhttp);
     proto_item_set_generated(ti);
     add_name_sets(proto_item_add_subtree(ti, ett_wsclose_names), tvb, offset, len, info);
-    ti = proto_tree_add_string(tree, hf_wsclose_meaning, tvb, offset, len, info->meaning);
-    proto_item_set_generated(ti);
-    if (info->code == 1007) {
+    /* Items nothing asks for are not built at all: in a tree that is not shown, the children
+     * of a referenced item (wsclose.winhttp for -T fields) would be built in full. */
+    if (proto_field_is_referenced(tree, hf_wsclose_meaning)) {
+        ti = proto_tree_add_string(tree, hf_wsclose_meaning, tvb, offset, len, info->meaning);
+        proto_item_set_generated(ti);
+    }
+    if (info->code == 1007 && (proto_field_is_referenced(tree, hf_wsclose_alias) ||
+                               proto_field_is_referenced(tree, hf_wsclose_alias_meaning))) {
         ti = proto_tree_add_string(tree, hf_wsclose_alias, tvb, offset, len,
                                    WSCLOSE_ALIAS_1007_NAME);
         proto_item_set_generated(ti);
@@ -325,7 +330,7 @@ add_range(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int offset, unsig
 {
     proto_item *ti;
 
-    if (!tree)
+    if (!proto_field_is_referenced(tree, hf_wsclose_range))
         return;
     if (cls == WSCLOSE_CLASS_IANA)
         ti = proto_tree_add_string(tree, hf_wsclose_range, tvb, offset, 2,
@@ -345,10 +350,12 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
 {
     proto_item *it;
 
-    if (tree) {
+    if (proto_field_is_referenced(tree, hf_wsclose_from)) {
         it = proto_tree_add_string(tree, hf_wsclose_from, tvb, 0, 0,
                                    close_handshake_side_name(an->from));
         proto_item_set_generated(it);
+    }
+    if (proto_field_is_referenced(tree, hf_wsclose_initiator)) {
         it = proto_tree_add_string(tree, hf_wsclose_initiator, tvb, 0, 0,
                                    close_handshake_side_name(an->initiator));
         proto_item_set_generated(it);
@@ -359,14 +366,16 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
                           close_handshake_side_name(an->from), an->duplicate_of);
         return;
     }
-    if (an->reply_in && tree) {
+    if (an->reply_in && proto_field_is_referenced(tree, hf_wsclose_reply_in)) {
         it = proto_tree_add_uint(tree, hf_wsclose_reply_in, tvb, 0, 0, an->reply_in);
         proto_item_set_generated(it);
     }
     if (an->request_in) {
-        if (tree) {
+        if (proto_field_is_referenced(tree, hf_wsclose_request_in)) {
             it = proto_tree_add_uint(tree, hf_wsclose_request_in, tvb, 0, 0, an->request_in);
             proto_item_set_generated(it);
+        }
+        if (proto_field_is_referenced(tree, hf_wsclose_time)) {
             it = proto_tree_add_time(tree, hf_wsclose_time, tvb, 0, 0, &an->reply_time);
             proto_item_set_generated(it);
         }
@@ -858,7 +867,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, const guint8 *frame, guint captur
 
     info = wsclose_winhttp_status(cp.code);
     cls = wsclose_classify(cp.code);
-    if (cl_tree)
+    if (proto_field_is_referenced(cl_tree, hf_wsclose_status))
         proto_tree_add_uint(cl_tree, hf_wsclose_status, tvb, payload_offset, 2, cp.code);
     label_status(pinfo, ti, cp.code, false);
     if (info)
