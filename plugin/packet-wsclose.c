@@ -398,6 +398,7 @@ api_wanted(proto_tree *tree)
            proto_field_is_referenced(tree, hf_wsclose_api_query) ||
            proto_field_is_referenced(tree, hf_wsclose_api_call);
 }
+
 static void
 add_api_text(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, const char *text)
 {
@@ -663,7 +664,6 @@ check_code(packet_info *pinfo, proto_item *ti, unsigned code, wsclose_class_t cl
     }
 }
 
-/* Whether a filter, a column or a field list asks for this field. */
 /*
  * Whether a filter, column or field list refers to the field, with or without a tree at
  * hand.  proto_field_is_referenced() needs a tree, and for a protocol it also answers yes
@@ -675,6 +675,7 @@ field_referenced(int hf)
 {
     return proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
 }
+
 /* Whether a filter, column or field list refers to Wireshark's own expert fields. */
 static bool
 expert_fields_referenced(void)
@@ -1065,10 +1066,8 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
         if (frame_len < 2 || (could_desegment && captured < frame_len))
             break;
         if ((header[0] & 0x0f) == WS_OPCODE_CLOSE) {
-            if (!walk.conn || !walk.conn->server_known) {
+            if (!walk.conn || !walk.conn->server_known)
                 walk.conn = close_handshake_connection(pinfo, (header[1] & 0x80) != 0);
-                wsclose_note_connection(pinfo, walk.conn);
-            }
             dissect_close_frame(tvb, (gint)offset, header, captured, frame_len, pinfo, tree, &walk);
         } else if ((header[0] & 0x0f) < WS_OPCODE_CLOSE) {
             check_data_frame(tvb, (gint)offset, frame_len, pinfo, tree, &walk);
@@ -1079,7 +1078,8 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
     }
     /* Connections that carry WebSocket count from their first whole WebSocket frame, even if
      * they never close in the capture (a segment that only starts a frame is, in later
-     * passes, no longer handed to WebSocket at all). */
+     * passes, no longer handed to WebSocket at all); a walk that met a close frame has its
+     * connection at hand. */
     if (offset > 0 && wsclose_note_wanted())
         wsclose_note_connection(pinfo, walk.conn ? walk.conn
                                                  : close_handshake_websocket_connection(pinfo));

@@ -10,7 +10,12 @@
 
 #include <epan/packet.h>
 
-/* The WebSocket frames of a tvb the built-in WebSocket dissector has just dissected. */
+/*
+ * Label the close frames among the WebSocket frames that start at offset 0 of tvb, right
+ * after the built-in WebSocket dissector has dissected that same tvb.  could_desegment is
+ * whether the built-in dissector could ask TCP for more data: if so, it skipped an
+ * incomplete last frame (it will see it again, reassembled), and so does this walk.
+ */
 void wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_desegment);
 
 #endif /* PACKET_WSCLOSE_H */
