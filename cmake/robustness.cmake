@@ -6,8 +6,8 @@
 #   -DWSCLOSE_FUZZ_PURE=OFF skip the harnesses of the pure C parts (tests/fuzz/fuzz_*.c).
 #
 # The pure C parts get libFuzzer harnesses.  With clang as the compiler they are ordinary
-# targets (fuzz_ws_frame, fuzz_close_payload, fuzz_winhttp_status; run one with e.g.
-# `build/fuzz_ws_frame -max_total_time=600`).  With gcc the same harnesses are built twice:
+# targets (fuzz_wsclose_frame, fuzz_close_payload, fuzz_winhttp_status; run one with e.g.
+# `build/fuzz_wsclose_frame -max_total_time=600`).  With gcc the same harnesses are built twice:
 # with a seeded random driver under gcc's ASan/UBSan (fuzz_*_gcc), and, when clang is
 # installed, with libFuzzer by clang directly (build/fuzz_*.libfuzzer; the target
 # fuzz_*_libfuzzer names that file in its WSCLOSE_FUZZER property).
@@ -28,7 +28,7 @@ foreach(_src IN LISTS _wsclose_pure_names)
     get_filename_component(_src "${_src}" ABSOLUTE BASE_DIR "${_wsclose_pure_dir}")
     list(APPEND WSCLOSE_PURE_SRC "${_src}")
 endforeach()
-set(WSCLOSE_FUZZ_HARNESSES ws_frame close_payload winhttp_status)
+set(WSCLOSE_FUZZ_HARNESSES wsclose_frame close_payload winhttp_status)
 
 function(_wsclose_sanitize target)
     target_compile_options(${target} PRIVATE ${WSCLOSE_SANITIZE_FLAGS} ${ARGN})

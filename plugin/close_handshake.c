@@ -11,7 +11,7 @@
 #include <epan/packet.h>
 
 #include "close_handshake.h"
-#include "ws_compat.h"
+#include "wsclose_compat.h"
 
 /* Registration-time constants. */
 static int proto_wsclose = -1;
@@ -29,12 +29,12 @@ static int proto_tcp = -1;
  */
 #define RECENT_SLOTS 256
 typedef struct {
-    ws_connection_t *conn; /* NULL: empty */
-    guint32 frame;         /* the close frame that filled it */
-    bool confirmed;        /* the tcp tap has seen that frame */
-    guint8 addr_len;       /* IPv4 or IPv6 only */
-    guint16 port[2]; /* [0] from the sender of the frame that filled it, [1] to its receiver */
-    guint8 addr[2][16];
+    wsclose_connection_t *conn; /* NULL: empty */
+    uint32_t frame;             /* the close frame that filled it */
+    bool confirmed;             /* the tcp tap has seen that frame */
+    uint8_t addr_len;           /* IPv4 or IPv6 only */
+    uint16_t port[2]; /* [0] from the sender of the frame that filled it, [1] to its receiver */
+    uint8_t addr[2][16];
 } recent_conn_t;
 
 /* Everything this module knows about the open file: made by the init routine, dropped by
@@ -59,25 +59,25 @@ static struct {
     /* Client ports of connections that have a close frame (one bit per port): a data
      * frame whose ports are not among them cannot come after its sender's close, so it
      * needs no conversation lookup. */
-    guint8 *closing_ports;
+    uint8_t *closing_ports;
     recent_conn_t recent[RECENT_SLOTS];
 } file;
 
 #define RECENT_SLOT(port_a, port_b) (&file.recent[((port_a) ^ (port_b)) & (RECENT_SLOTS - 1)])
 
-#define PORT_BIT_SET(map, port) ((map)[(port) >> 3] |= (guint8)(1u << ((port)&7)))
+#define PORT_BIT_SET(map, port) ((map)[(port) >> 3] |= (uint8_t)(1u << ((port)&7)))
 #define PORT_BIT(map, port) ((map)[(port) >> 3] & (1u << ((port)&7)))
 
-static ws_connection_t *
+static wsclose_connection_t *
 connection_of(conversation_t *conv)
 {
-    return (ws_connection_t *)conversation_get_proto_data(conv, proto_wsclose);
+    return (wsclose_connection_t *)conversation_get_proto_data(conv, proto_wsclose);
 }
 
-static ws_connection_t *
+static wsclose_connection_t *
 new_connection(conversation_t *conv, packet_info *pinfo)
 {
-    ws_connection_t *conn = wmem_new0(wmem_file_scope(), ws_connection_t);
+    wsclose_connection_t *conn = wmem_new0(wmem_file_scope(), wsclose_connection_t);
 
     conn->first_frame = pinfo->num;
     conversation_add_proto_data(conv, proto_wsclose, conn);
@@ -93,10 +93,10 @@ recent_addr_fits(const address *addr)
 /* Address bytes of a slot against an address of the same length (4 or 16 bytes): fixed-size
  * compares, since this runs for every close frame and every SYN. */
 static bool
-addr_bytes_equal(const guint8 *slot, const void *data, guint8 len)
+addr_bytes_equal(const uint8_t *slot, const void *data, uint8_t len)
 {
-    guint32 a4, b4;
-    guint64 a16[2], b16[2];
+    uint32_t a4, b4;
+    uint64_t a16[2], b16[2];
 
     if (len == 4) {
         memcpy(&a4, slot, 4);
@@ -113,8 +113,8 @@ addr_bytes_equal(const guint8 *slot, const void *data, guint8 len)
 
 /* Whether a slot holds these two endpoints (either way round). */
 static bool
-recent_holds(const recent_conn_t *r, const address *src, guint32 sport, const address *dst,
-             guint32 dport)
+recent_holds(const recent_conn_t *r, const address *src, uint32_t sport, const address *dst,
+             uint32_t dport)
 {
     if (!r->conn || r->addr_len != src->len || src->len != dst->len || src->type != dst->type)
         return false;
@@ -127,7 +127,7 @@ recent_holds(const recent_conn_t *r, const address *src, guint32 sport, const ad
     return false;
 }
 
-static ws_connection_t *
+static wsclose_connection_t *
 recent_lookup(const packet_info *pinfo)
 {
     const recent_conn_t *r = RECENT_SLOT(pinfo->srcport, pinfo->destport);
@@ -139,7 +139,7 @@ recent_lookup(const packet_info *pinfo)
 }
 
 static void
-recent_put(const packet_info *pinfo, ws_connection_t *conn)
+recent_put(const packet_info *pinfo, wsclose_connection_t *conn)
 {
     recent_conn_t *r = RECENT_SLOT(pinfo->srcport, pinfo->destport);
 
@@ -151,9 +151,9 @@ recent_put(const packet_info *pinfo, ws_connection_t *conn)
     r->conn = conn;
     r->frame = pinfo->num;
     r->confirmed = false;
-    r->addr_len = (guint8)pinfo->src.len;
-    r->port[0] = (guint16)pinfo->srcport;
-    r->port[1] = (guint16)pinfo->destport;
+    r->addr_len = (uint8_t)pinfo->src.len;
+    r->port[0] = (uint16_t)pinfo->srcport;
+    r->port[1] = (uint16_t)pinfo->destport;
     memcpy(r->addr[0], pinfo->src.data, r->addr_len);
     memcpy(r->addr[1], pinfo->dst.data, r->addr_len);
 }
@@ -176,7 +176,7 @@ recent_tcp_packet(const packet_info *pinfo, const struct tcpheader *tcph)
 }
 
 static void
-set_server(ws_connection_t *conn, const address *addr, guint32 port)
+set_server(wsclose_connection_t *conn, const address *addr, uint32_t port)
 {
     if (addr->len > 0 && (size_t)addr->len <= sizeof(conn->server_addr_data)) {
         memcpy(conn->server_addr_data, addr->data, addr->len);
@@ -208,7 +208,7 @@ websocket_upgrade(conversation_t *conv)
  * packet-http.h of every version from 4.0 to 4.6).
  */
 static void
-learn_roles(ws_connection_t *conn, conversation_t *conv, const packet_info *pinfo)
+learn_roles(wsclose_connection_t *conn, conversation_t *conv, const packet_info *pinfo)
 {
     const http_conv_t *http;
     const struct tcp_analysis *tcpd;
@@ -232,15 +232,15 @@ learn_roles(ws_connection_t *conn, conversation_t *conv, const packet_info *pinf
         set_server(conn, &pinfo->dst, pinfo->destport);
 }
 
-ws_connection_t *
-close_handshake_connection(packet_info *pinfo, bool sender_masked)
+wsclose_connection_t *
+wsclose_handshake_connection(packet_info *pinfo, bool sender_masked)
 {
-    ws_connection_t *conn = NULL;
+    wsclose_connection_t *conn = NULL;
 
     /* Later passes find the connection where the first pass left it. */
     if (PINFO_FD_VISITED(pinfo))
-        conn =
-            (ws_connection_t *)wmem_map_lookup(file.looked_up_frames, GUINT_TO_POINTER(pinfo->num));
+        conn = (wsclose_connection_t *)wmem_map_lookup(file.looked_up_frames,
+                                                       GUINT_TO_POINTER(pinfo->num));
     else
         conn = recent_lookup(pinfo);
     if (!conn) {
@@ -266,11 +266,11 @@ close_handshake_connection(packet_info *pinfo, bool sender_masked)
     return conn;
 }
 
-ws_connection_t *
-close_handshake_websocket_connection(packet_info *pinfo)
+wsclose_connection_t *
+wsclose_handshake_websocket_connection(packet_info *pinfo)
 {
     conversation_t *conv = find_conversation_pinfo(pinfo, 0);
-    ws_connection_t *conn;
+    wsclose_connection_t *conn;
 
     if (!conv)
         return NULL;
@@ -285,41 +285,41 @@ close_handshake_websocket_connection(packet_info *pinfo)
 }
 
 bool
-close_handshake_upgrade(unsigned response_code)
+wsclose_handshake_upgrade(unsigned response_code)
 {
     /* Only whether one may be a WebSocket upgrade: its FIN or RST looks the rest up. */
     return response_code == 101 && file.websocket_upgrade_handle;
 }
 
-ws_side_t
-close_handshake_side(const ws_connection_t *conn, const packet_info *pinfo)
+wsclose_side_t
+wsclose_handshake_side(const wsclose_connection_t *conn, const packet_info *pinfo)
 {
     return (conn->server_known && pinfo->srcport == conn->server_port &&
             addresses_equal(&pinfo->src, &conn->server_addr))
-               ? WS_SIDE_SERVER
-               : WS_SIDE_CLIENT;
+               ? WSCLOSE_SIDE_SERVER
+               : WSCLOSE_SIDE_CLIENT;
 }
 
 const char *
-close_handshake_side_name(ws_side_t side)
+wsclose_handshake_side_name(wsclose_side_t side)
 {
-    return side == WS_SIDE_SERVER ? "server" : "client";
+    return side == WSCLOSE_SIDE_SERVER ? "server" : "client";
 }
 
 /* Whether this side's first close frame is in an earlier frame. */
 static bool
-closed_before(const ws_endpoint_t *ep, guint32 frame)
+closed_before(const wsclose_endpoint_t *ep, uint32_t frame)
 {
     return ep->close_frame != 0 && ep->close_frame < frame;
 }
 
 void
-close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_known, guint16 status,
-                      ws_close_analysis_t *out)
+wsclose_handshake_close(wsclose_walk_t *walk, packet_info *pinfo, bool status_known,
+                        uint16_t status, wsclose_analysis_t *out)
 {
-    ws_connection_t *conn = walk->conn;
-    ws_side_t from = close_handshake_side(conn, pinfo);
-    ws_endpoint_t *me = &conn->side[from], *peer = &conn->side[WS_PEER(from)];
+    wsclose_connection_t *conn = walk->conn;
+    wsclose_side_t from = wsclose_handshake_side(conn, pinfo);
+    wsclose_endpoint_t *me = &conn->side[from], *peer = &conn->side[WSCLOSE_PEER(from)];
     unsigned nth = walk->closes[from]++;
 
     memset(out, 0, sizeof(*out));
@@ -339,12 +339,13 @@ close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_known, gu
     }
     if (me->close_frame != pinfo->num || nth > 0) {
         out->duplicate_of = me->close_frame;
-        out->initiator =
-            (peer->close_frame != 0 && peer->close_frame < me->close_frame) ? WS_PEER(from) : from;
+        out->initiator = (peer->close_frame != 0 && peer->close_frame < me->close_frame)
+                             ? WSCLOSE_PEER(from)
+                             : from;
         return;
     }
     if (closed_before(peer, pinfo->num)) {
-        out->initiator = WS_PEER(from);
+        out->initiator = WSCLOSE_PEER(from);
         out->request_in = peer->close_frame;
         nstime_delta(&out->reply_time, &me->close_time, &peer->close_time);
         out->status_differs = me->close_status_known && peer->close_status_known &&
@@ -356,20 +357,20 @@ close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_known, gu
     }
 }
 
-guint32
-close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *from)
+uint32_t
+wsclose_handshake_data(wsclose_walk_t *walk, packet_info *pinfo, wsclose_side_t *from)
 {
-    ws_connection_t *conn;
-    ws_endpoint_t *me;
+    wsclose_connection_t *conn;
+    wsclose_endpoint_t *me;
 
     if (PINFO_FD_VISITED(pinfo)) {
         if (!file.data_after_close_frames || wmem_map_size(file.data_after_close_frames) == 0)
             return 0;
-        conn = (ws_connection_t *)wmem_map_lookup(file.data_after_close_frames,
-                                                  GUINT_TO_POINTER(pinfo->num));
+        conn = (wsclose_connection_t *)wmem_map_lookup(file.data_after_close_frames,
+                                                       GUINT_TO_POINTER(pinfo->num));
         if (!conn)
             return 0;
-        *from = close_handshake_side(conn, pinfo);
+        *from = wsclose_handshake_side(conn, pinfo);
         return conn->side[*from].data_after_close == pinfo->num ? conn->side[*from].close_frame : 0;
     }
     if (walk->closes[0] == 0 && walk->closes[1] == 0 &&
@@ -387,7 +388,7 @@ close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *from)
             return 0;
         walk->conn = conn;
     }
-    *from = close_handshake_side(conn, pinfo);
+    *from = wsclose_handshake_side(conn, pinfo);
     me = &conn->side[*from];
     if (me->data_after_close ||
         !(closed_before(me, pinfo->num) || (me->close_frame == pinfo->num && walk->closes[*from])))
@@ -398,9 +399,9 @@ close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *from)
 }
 
 bool
-close_handshake_aborted_at(const ws_connection_t *conn, ws_side_t side, guint32 frame)
+wsclose_handshake_aborted_at(const wsclose_connection_t *conn, wsclose_side_t side, uint32_t frame)
 {
-    const ws_endpoint_t *ep = &conn->side[side];
+    const wsclose_endpoint_t *ep = &conn->side[side];
 
     return ep->aborted && ep->recv_end_frame == frame;
 }
@@ -413,14 +414,14 @@ close_handshake_aborted_at(const ws_connection_t *conn, ws_side_t side, guint32 
  * endpoint aborted here.
  */
 static bool
-record_end(ws_connection_t *conn, const packet_info *pinfo, bool rst, ws_side_t sender)
+record_end(wsclose_connection_t *conn, const packet_info *pinfo, bool rst, wsclose_side_t sender)
 {
     bool aborted = false;
     unsigned e;
 
-    for (e = WS_SIDE_CLIENT; e <= WS_SIDE_SERVER; e++) {
-        ws_endpoint_t *ep = &conn->side[e];
-        const ws_endpoint_t *peer = &conn->side[WS_PEER(e)];
+    for (e = WSCLOSE_SIDE_CLIENT; e <= WSCLOSE_SIDE_SERVER; e++) {
+        wsclose_endpoint_t *ep = &conn->side[e];
+        const wsclose_endpoint_t *peer = &conn->side[WSCLOSE_PEER(e)];
 
         if (ep->recv_end_frame || (!rst && e == sender))
             continue;
@@ -434,20 +435,20 @@ record_end(ws_connection_t *conn, const packet_info *pinfo, bool rst, ws_side_t 
 
 /* The WebSocket connection of a FIN or RST, or NULL: from the cache, else from what an
  * earlier FIN of the stream found, else from its conversation. */
-static ws_connection_t *
+static wsclose_connection_t *
 ended_connection(packet_info *pinfo, const struct tcpheader *tcph)
 {
-    gpointer key = GUINT_TO_POINTER(tcph->th_stream + 1);
-    ws_connection_t *conn = recent_lookup(pinfo);
-    gpointer seen;
+    void *key = GUINT_TO_POINTER(tcph->th_stream + 1);
+    wsclose_connection_t *conn = recent_lookup(pinfo);
+    void *seen;
 
     if (conn)
         return conn;
     seen = wmem_map_lookup(file.stream_seen, key);
     if (seen)
-        return seen == &file.not_websocket ? NULL : (ws_connection_t *)seen;
-    conn = close_handshake_websocket_connection(pinfo);
-    wmem_map_insert(file.stream_seen, key, conn ? (gpointer)conn : (gpointer)&file.not_websocket);
+        return seen == &file.not_websocket ? NULL : (wsclose_connection_t *)seen;
+    conn = wsclose_handshake_websocket_connection(pinfo);
+    wmem_map_insert(file.stream_seen, key, conn ? (void *)conn : (void *)&file.not_websocket);
     return conn;
 }
 
@@ -456,13 +457,14 @@ ended_connection(packet_info *pinfo, const struct tcpheader *tcph)
  * (tshark -2 runs taps in its second pass only); a later pass that runs taps again finds it
  * by frame number.
  */
-static const ws_connection_t *
+static const wsclose_connection_t *
 examine_end(packet_info *pinfo, const struct tcpheader *tcph)
 {
-    ws_connection_t *conn;
+    wsclose_connection_t *conn;
 
     if (PINFO_FD_VISITED(pinfo)) {
-        conn = (ws_connection_t *)wmem_map_lookup(file.abort_frames, GUINT_TO_POINTER(pinfo->num));
+        conn = (wsclose_connection_t *)wmem_map_lookup(file.abort_frames,
+                                                       GUINT_TO_POINTER(pinfo->num));
         if (conn)
             return conn;
     }
@@ -474,7 +476,8 @@ examine_end(packet_info *pinfo, const struct tcpheader *tcph)
             file.closing--;
         conn->end_frame = pinfo->num;
     }
-    if (!record_end(conn, pinfo, (tcph->th_flags & TH_RST) != 0, close_handshake_side(conn, pinfo)))
+    if (!record_end(conn, pinfo, (tcph->th_flags & TH_RST) != 0,
+                    wsclose_handshake_side(conn, pinfo)))
         return NULL;
     if (!conn->abort_frame)
         conn->abort_frame = pinfo->num;
@@ -483,8 +486,8 @@ examine_end(packet_info *pinfo, const struct tcpheader *tcph)
 }
 
 /* Runs for every TCP packet once WebSocket has been seen: most need nothing. */
-const ws_connection_t *
-close_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph)
+const wsclose_connection_t *
+wsclose_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph)
 {
     const recent_conn_t *r;
 
@@ -499,46 +502,46 @@ close_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph)
     return NULL;
 }
 
-const ws_connection_t *
-close_handshake_aborted_in(const packet_info *pinfo)
+const wsclose_connection_t *
+wsclose_handshake_aborted_in(const packet_info *pinfo)
 {
     if (!file.abort_frames || wmem_map_size(file.abort_frames) == 0)
         return NULL;
-    return (const ws_connection_t *)wmem_map_lookup(file.abort_frames,
-                                                    GUINT_TO_POINTER(pinfo->num));
+    return (const wsclose_connection_t *)wmem_map_lookup(file.abort_frames,
+                                                         GUINT_TO_POINTER(pinfo->num));
 }
 
 static void
-close_handshake_init(void)
+wsclose_handshake_init(void)
 {
     memset(&file, 0, sizeof(file));
     file.abort_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     file.data_after_close_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     file.looked_up_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     file.stream_seen = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-    file.closing_ports = (guint8 *)wmem_alloc0(wmem_file_scope(), 65536 / 8);
+    file.closing_ports = (uint8_t *)wmem_alloc0(wmem_file_scope(), 65536 / 8);
     /* The hook has put its wrapper into the http.upgrade table by now (handoff). */
     file.websocket_upgrade_handle =
         dissector_get_string_handle(find_dissector_table("http.upgrade"), "websocket");
 }
 
 static void
-close_handshake_cleanup(void)
+wsclose_handshake_cleanup(void)
 {
     /* The maps lived in file scope, which ends with the file. */
     memset(&file, 0, sizeof(file));
 }
 
 void
-close_handshake_register(int proto)
+wsclose_handshake_register(int proto)
 {
     proto_wsclose = proto;
-    register_init_routine(close_handshake_init);
-    register_cleanup_routine(close_handshake_cleanup);
+    register_init_routine(wsclose_handshake_init);
+    register_cleanup_routine(wsclose_handshake_cleanup);
 }
 
 void
-close_handshake_handoff(void)
+wsclose_handshake_handoff(void)
 {
     proto_websocket = proto_get_id_by_filter_name("websocket");
     proto_http = proto_get_id_by_filter_name("http");

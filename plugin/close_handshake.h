@@ -26,95 +26,98 @@
 #define CLOSE_HANDSHAKE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <epan/packet.h>
 
-typedef enum { WS_SIDE_CLIENT = 0, WS_SIDE_SERVER = 1 } ws_side_t;
+typedef enum { WSCLOSE_SIDE_CLIENT = 0, WSCLOSE_SIDE_SERVER = 1 } wsclose_side_t;
 
-#define WS_PEER(side) ((ws_side_t)(1 - (side)))
+#define WSCLOSE_PEER(side) ((wsclose_side_t)(1 - (side)))
 
 typedef struct {
-    guint32 close_frame; /* first close frame this side sent; 0: none (yet) */
+    uint32_t close_frame; /* first close frame this side sent; 0: none (yet) */
     nstime_t close_time;
-    guint16 close_status; /* status the peer's application reports for it */
+    uint16_t close_status; /* status the peer's application reports for it */
     bool close_status_known;
-    guint32 data_after_close; /* first data frame this side sent after its close */
-    guint32 recv_end_frame;   /* the peer's FIN, or an RST, that ended what this side
+    uint32_t data_after_close; /* first data frame this side sent after its close */
+    uint32_t recv_end_frame;   /* the peer's FIN, or an RST, that ended what this side
                                  receives; 0: none (yet) */
     bool recv_end_rst;
     bool aborted; /* what it receives ended before the peer's close frame arrived */
-} ws_endpoint_t;
+} wsclose_endpoint_t;
 
 typedef struct {
-    ws_endpoint_t side[2];
-    guint32 first_frame; /* where wsclose started to follow this connection */
+    wsclose_endpoint_t side[2];
+    uint32_t first_frame; /* where wsclose started to follow this connection */
     bool server_known;
     address server_addr; /* its data is server_addr_data when it fits (IPv4, IPv6) */
-    guint8 server_addr_data[16];
-    guint32 server_port;
-    guint32 end_frame;         /* first FIN or RST of the TCP connection; 0: none (yet) */
-    guint32 abort_frame;       /* first frame where an endpoint's connection aborted; 0: none */
+    uint8_t server_addr_data[16];
+    uint32_t server_port;
+    uint32_t end_frame;        /* first FIN or RST of the TCP connection; 0: none (yet) */
+    uint32_t abort_frame;      /* first frame where an endpoint's connection aborted; 0: none */
     bool roles_from_handshake; /* server_addr is the 101's sender, not a guess from a mask */
-} ws_connection_t;
+} wsclose_connection_t;
 
 /* Close frames of each side met so far in one walk over one tvb (one packet). */
 typedef struct {
-    ws_connection_t *conn;
+    wsclose_connection_t *conn;
     unsigned closes[2];
-} ws_walk_t;
+} wsclose_walk_t;
 
 /* What one close frame is in its connection's closing handshake. */
 typedef struct {
-    ws_side_t from;
-    ws_side_t initiator;
-    guint32 duplicate_of; /* this side's first close frame, when this is another one */
-    guint32 request_in;   /* the close this one answers */
-    guint32 reply_in;     /* the close that answered this one (known in later passes) */
-    nstime_t reply_time;  /* from the initiating close to this reply */
-    bool status_differs;  /* a reply whose status is not the initiator's */
-    guint16 request_status;
-} ws_close_analysis_t;
+    wsclose_side_t from;
+    wsclose_side_t initiator;
+    uint32_t duplicate_of; /* this side's first close frame, when this is another one */
+    uint32_t request_in;   /* the close this one answers */
+    uint32_t reply_in;     /* the close that answered this one (known in later passes) */
+    nstime_t reply_time;   /* from the initiating close to this reply */
+    bool status_differs;   /* a reply whose status is not the initiator's */
+    uint16_t request_status;
+} wsclose_analysis_t;
 
 /* The connection of this packet, created (as file-scope conversation data) if needed;
  * sender_masked tells the client from the server when no handshake does. */
-ws_connection_t *close_handshake_connection(packet_info *pinfo, bool sender_masked);
+wsclose_connection_t *wsclose_handshake_connection(packet_info *pinfo, bool sender_masked);
 
 /* The connection of this packet if it is a WebSocket connection, created if needed; NULL
  * otherwise. */
-ws_connection_t *close_handshake_websocket_connection(packet_info *pinfo);
+wsclose_connection_t *wsclose_handshake_websocket_connection(packet_info *pinfo);
 
 /* An HTTP response (from the http tap): whether it may be the 101 that upgrades its
  * connection to WebSocket, whose end is then to be watched for. */
-bool close_handshake_upgrade(unsigned response_code);
+bool wsclose_handshake_upgrade(unsigned response_code);
 
-ws_side_t close_handshake_side(const ws_connection_t *conn, const packet_info *pinfo);
+wsclose_side_t wsclose_handshake_side(const wsclose_connection_t *conn, const packet_info *pinfo);
 
-const char *close_handshake_side_name(ws_side_t side);
+const char *wsclose_handshake_side_name(wsclose_side_t side);
 
 /* A close frame from the sender of this packet; status_known is false when the payload
  * carries no readable status (1 byte, or not captured). */
-void close_handshake_close(ws_walk_t *walk, packet_info *pinfo, bool status_known, guint16 status,
-                           ws_close_analysis_t *out);
+void wsclose_handshake_close(wsclose_walk_t *walk, packet_info *pinfo, bool status_known,
+                             uint16_t status, wsclose_analysis_t *out);
 
 /* A data frame from the sender of this packet: the sender's close frame number when this
  * is the first data frame it sent after its close frame, else 0. */
-guint32 close_handshake_data(ws_walk_t *walk, packet_info *pinfo, ws_side_t *from);
+uint32_t wsclose_handshake_data(wsclose_walk_t *walk, packet_info *pinfo, wsclose_side_t *from);
 
 /* Whether this endpoint's connection aborted at this frame (its receiving direction ended
  * there, before the peer's close frame). */
-bool close_handshake_aborted_at(const ws_connection_t *conn, ws_side_t side, guint32 frame);
+bool wsclose_handshake_aborted_at(const wsclose_connection_t *conn, wsclose_side_t side,
+                                  uint32_t frame);
 
 /* A TCP packet, after dissection (from a tcp tap): its FIN or RST may end what an endpoint
  * of a WebSocket connection receives; a SYN may start a new connection on cached ports.
  * Returns the connection when an endpoint's connection aborted at this frame, else NULL.
  * Idempotent, so every pass that runs taps may call it. */
 struct tcpheader;
-const ws_connection_t *close_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph);
+const wsclose_connection_t *wsclose_handshake_tcp_packet(packet_info *pinfo,
+                                                         const struct tcpheader *tcph);
 
 /* Later passes: the connection an endpoint of which aborted at this frame, or NULL. */
-const ws_connection_t *close_handshake_aborted_in(const packet_info *pinfo);
+const wsclose_connection_t *wsclose_handshake_aborted_in(const packet_info *pinfo);
 
-void close_handshake_register(int proto_wsclose);
-void close_handshake_handoff(void);
+void wsclose_handshake_register(int proto_wsclose);
+void wsclose_handshake_handoff(void);
 
 #endif /* CLOSE_HANDSHAKE_H */

@@ -6,20 +6,20 @@
 #include "close_payload.h"
 
 void
-close_payload_parse(const uint8_t *payload, size_t len, close_payload_t *out)
+wsclose_payload_parse(const uint8_t *payload, size_t len, wsclose_payload_t *out)
 {
     out->code = 0;
     out->reason_len = 0;
     out->reason_utf8 = true;
     if (len == 0) {
-        out->kind = CLOSE_PAYLOAD_EMPTY;
+        out->kind = WSCLOSE_PAYLOAD_EMPTY;
         return;
     }
     if (len == 1) {
-        out->kind = CLOSE_PAYLOAD_ONE_BYTE;
+        out->kind = WSCLOSE_PAYLOAD_ONE_BYTE;
         return;
     }
-    out->kind = CLOSE_PAYLOAD_CODE;
+    out->kind = WSCLOSE_PAYLOAD_CODE;
     out->code = (uint16_t)((payload[0] << 8) | payload[1]);
     out->reason_len = len - 2;
     out->reason_utf8 = wsclose_utf8_valid(payload + 2, len - 2);

@@ -14,20 +14,20 @@
 #include <stdint.h>
 
 typedef enum {
-    CLOSE_PAYLOAD_EMPTY,    /* no status code: the receiver reports 1005 */
-    CLOSE_PAYLOAD_ONE_BYTE, /* invalid: a status code needs two bytes */
-    CLOSE_PAYLOAD_CODE,     /* status code, maybe followed by a reason */
-} close_payload_kind_t;
+    WSCLOSE_PAYLOAD_EMPTY,    /* no status code: the receiver reports 1005 */
+    WSCLOSE_PAYLOAD_ONE_BYTE, /* invalid: a status code needs two bytes */
+    WSCLOSE_PAYLOAD_CODE,     /* status code, maybe followed by a reason */
+} wsclose_payload_kind_t;
 
 typedef struct {
-    close_payload_kind_t kind;
-    uint16_t code;     /* valid for CLOSE_PAYLOAD_CODE */
+    wsclose_payload_kind_t kind;
+    uint16_t code;     /* valid for WSCLOSE_PAYLOAD_CODE */
     size_t reason_len; /* bytes after the code, as examined */
     bool reason_utf8;  /* the reason bytes examined are well-formed UTF-8 */
-} close_payload_t;
+} wsclose_payload_t;
 
 /* payload holds the first len bytes of the (unmasked) close payload. */
-void close_payload_parse(const uint8_t *payload, size_t len, close_payload_t *out);
+void wsclose_payload_parse(const uint8_t *payload, size_t len, wsclose_payload_t *out);
 
 /* Strict UTF-8 as RFC 3629 defines it: no overlong forms, surrogates or code points above
  * U+10FFFF, as WebSocket endpoints must enforce. */

@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <string.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include <epan/dissectors/packet-http.h>
 #include <epan/dissectors/packet-tcp.h>
@@ -19,8 +21,8 @@
 #include "close_payload.h"
 #include "packet-wsclose.h"
 #include "winhttp_status.h"
-#include "ws_compat.h"
-#include "ws_frame.h"
+#include "wsclose_compat.h"
+#include "wsclose_frame.h"
 #include "wsclose_note.h"
 #include "wsclose_stats.h"
 
@@ -53,9 +55,9 @@ static int hf_wsclose_api_error = -1;
 static int hf_wsclose_api_query = -1;
 static int hf_wsclose_api_call = -1;
 
-static gint ett_wsclose = -1;
-static gint ett_wsclose_alias = -1;
-static gint ett_wsclose_names = -1;
+static int ett_wsclose = -1;
+static int ett_wsclose_alias = -1;
+static int ett_wsclose_names = -1;
 
 static expert_field ei_wsclose_close = EI_INIT;
 static expert_field ei_wsclose_api_only_code = EI_INIT;
@@ -126,10 +128,10 @@ static const enum_val_t name_set_vals[] = {
     {NULL, NULL, -1},
 };
 
-static gint pref_name_set = NAME_SET_WINHTTP;
-static wsclose_pref_bool_t pref_chat_items = TRUE;
+static int pref_name_set = NAME_SET_WINHTTP;
+static wsclose_pref_bool_t pref_chat_items = true;
 /* WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, in seconds; the reference's default. */
-static guint pref_close_timeout = 10;
+static unsigned pref_close_timeout = 10;
 
 static const char *
 name_in_set(const wsclose_code_info_t *row)
@@ -191,7 +193,7 @@ add_expert_format(packet_info *pinfo, proto_item *ti, expert_field *ei, const ch
 
 /* wsclose.status shows the WinHTTP name where there is one, and the class otherwise. */
 static void
-format_status(gchar *buf, guint32 code)
+format_status(char *buf, uint32_t code)
 {
     const wsclose_code_info_t *info = wsclose_winhttp_status(code);
 
@@ -206,7 +208,7 @@ format_status(gchar *buf, guint32 code)
 static void
 info_append(packet_info *pinfo, const char *label)
 {
-    const gchar *text = col_get_text(pinfo->cinfo, COL_INFO);
+    const char *text = col_get_text(pinfo->cinfo, COL_INFO);
 
     if (!text)
         return;
@@ -235,14 +237,14 @@ static const value_string name_set_short_vals[] = {
 static void
 info_append_code(packet_info *pinfo, unsigned code, wsclose_class_t cls)
 {
-    gchar label[64];
+    char label[64];
 
     if (cls == WSCLOSE_CLASS_IANA)
         snprintf(label, sizeof(label), "%u: IANA %s, not in WinHTTP", code,
                  wsclose_code_info(code)->iana);
     else if (cls == WSCLOSE_CLASS_WINHTTP)
         snprintf(label, sizeof(label), "%u: no %s name", code,
-                 val_to_str_const((guint32)pref_name_set, name_set_short_vals, "such"));
+                 val_to_str_const((uint32_t)pref_name_set, name_set_short_vals, "such"));
     else
         snprintf(label, sizeof(label), "%u: %s", code,
                  val_to_str_const(cls, short_class_vals, "unclassified"));
@@ -346,24 +348,24 @@ add_range(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int offset, unsig
 /* Where this close frame stands in its connection's closing handshake. */
 static void
 add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *ti,
-              const ws_close_analysis_t *an)
+              const wsclose_analysis_t *an)
 {
     proto_item *it;
 
     if (proto_field_is_referenced(tree, hf_wsclose_from)) {
         it = proto_tree_add_string(tree, hf_wsclose_from, tvb, 0, 0,
-                                   close_handshake_side_name(an->from));
+                                   wsclose_handshake_side_name(an->from));
         proto_item_set_generated(it);
     }
     if (proto_field_is_referenced(tree, hf_wsclose_initiator)) {
         it = proto_tree_add_string(tree, hf_wsclose_initiator, tvb, 0, 0,
-                                   close_handshake_side_name(an->initiator));
+                                   wsclose_handshake_side_name(an->initiator));
         proto_item_set_generated(it);
     }
     if (an->duplicate_of) {
         add_expert_format(pinfo, ti, &ei_wsclose_duplicate_close,
                           "Second close frame from the %s (its first is frame %u)",
-                          close_handshake_side_name(an->from), an->duplicate_of);
+                          wsclose_handshake_side_name(an->from), an->duplicate_of);
         return;
     }
     if (an->reply_in && proto_field_is_referenced(tree, hf_wsclose_reply_in)) {
@@ -383,7 +385,7 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
             add_expert_format(pinfo, ti, &ei_wsclose_status_differs,
                               "The %s answered with a status that differs from the "
                               "initiating close's %u (frame %u)",
-                              close_handshake_side_name(an->from), an->request_status,
+                              wsclose_handshake_side_name(an->from), an->request_status,
                               an->request_in);
         }
     }
@@ -406,7 +408,7 @@ add_api_text(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, const
 }
 
 static void
-add_api_error(proto_tree *tree, tvbuff_t *tvb, int offset, int len, guint32 error)
+add_api_error(proto_tree *tree, tvbuff_t *tvb, int offset, int len, uint32_t error)
 {
     proto_item_set_generated(
         proto_tree_add_uint(tree, hf_wsclose_api_error, tvb, offset, len, error));
@@ -424,7 +426,7 @@ add_no_close_query(proto_tree *tree, tvbuff_t *tvb, int offset, int len)
 /* A close reason as the application gets it: its length, then the text (quotes and control
  * characters escaped) or, when it is not UTF-8, its bytes in hex. */
 static const char *
-format_reason(wmem_allocator_t *pool, const guint8 *reason, size_t len, bool utf8)
+format_reason(wmem_allocator_t *pool, const uint8_t *reason, size_t len, bool utf8)
 {
     wmem_strbuf_t *buf = wmem_strbuf_new(pool, "");
     size_t i;
@@ -445,7 +447,7 @@ format_reason(wmem_allocator_t *pool, const guint8 *reason, size_t len, bool utf
         else if (reason[i] < 0x20 || reason[i] == 0x7f)
             wmem_strbuf_append_printf(buf, "\\x%02x", reason[i]);
         else
-            wmem_strbuf_append_c(buf, (gchar)reason[i]);
+            wmem_strbuf_append_c(buf, (char)reason[i]);
     }
     wmem_strbuf_append_c(buf, '"');
     return wmem_strbuf_get_str(buf);
@@ -464,9 +466,9 @@ api_status(wmem_allocator_t *pool, unsigned code)
 
 /* One close frame, the parts of it the WinHTTP client view needs. */
 typedef struct {
-    const ws_frame_header_t *hdr;
-    const close_payload_t *cp;
-    const guint8 *reason; /* unmasked reason bytes examined */
+    const wsclose_frame_header_t *hdr;
+    const wsclose_payload_t *cp;
+    const uint8_t *reason; /* unmasked reason bytes examined */
     size_t reason_len;
     int offset;
     int len;
@@ -478,13 +480,14 @@ typedef struct {
  */
 static void
 add_client_receive(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const close_view_t *v,
-                   const ws_close_analysis_t *an)
+                   const wsclose_analysis_t *an)
 {
     const char *receive;
 
     if (an->duplicate_of || !api_wanted(tree))
         return;
-    if (v->cp->kind == CLOSE_PAYLOAD_ONE_BYTE || v->hdr->payload_len > WS_CONTROL_PAYLOAD_MAX) {
+    if (v->cp->kind == WSCLOSE_PAYLOAD_ONE_BYTE ||
+        v->hdr->payload_len > WSCLOSE_CONTROL_PAYLOAD_MAX) {
         add_api_text(tree, hf_wsclose_api_receive, tvb, v->offset, v->len,
                      "fails: ERROR_WINHTTP_INVALID_SERVER_RESPONSE (12152), invalid data "
                      "received from the server");
@@ -502,7 +505,7 @@ add_client_receive(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const cl
                                      "frame with FIN=0 (Wine accepts it)",
                                      receive);
     add_api_text(tree, hf_wsclose_api_receive, tvb, v->offset, v->len, receive);
-    if (v->cp->kind == CLOSE_PAYLOAD_EMPTY) {
+    if (v->cp->kind == WSCLOSE_PAYLOAD_EMPTY) {
         add_api_text(tree, hf_wsclose_api_query, tvb, v->offset, v->len,
                      "usStatus 1005 (WINHTTP_WEB_SOCKET_EMPTY_CLOSE_STATUS), no reason");
         return;
@@ -516,11 +519,11 @@ add_client_receive(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const cl
 /* A close frame the client sends: the call that sends such a frame. */
 static void
 add_client_call(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *ti,
-                const close_view_t *v, const ws_close_analysis_t *an)
+                const close_view_t *v, const wsclose_analysis_t *an)
 {
     const char *args;
 
-    if (an->duplicate_of || v->cp->kind != CLOSE_PAYLOAD_CODE)
+    if (an->duplicate_of || v->cp->kind != WSCLOSE_PAYLOAD_CODE)
         return;
     if (v->hdr->payload_len - 2 > WINHTTP_REASON_MAX) {
         add_expert_format(pinfo, ti, &ei_wsclose_reason_over_123,
@@ -555,9 +558,9 @@ add_client_call(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item 
 
 /* A server close that answers the client's close after WinHTTP's close timeout. */
 static void
-check_close_timeout(packet_info *pinfo, proto_item *ti, const ws_close_analysis_t *an)
+check_close_timeout(packet_info *pinfo, proto_item *ti, const wsclose_analysis_t *an)
 {
-    if (an->from != WS_SIDE_SERVER || !an->request_in ||
+    if (an->from != WSCLOSE_SIDE_SERVER || !an->request_in ||
         an->reply_time.secs < (time_t)pref_close_timeout ||
         (an->reply_time.secs == (time_t)pref_close_timeout && an->reply_time.nsecs == 0))
         return;
@@ -571,22 +574,22 @@ check_close_timeout(packet_info *pinfo, proto_item *ti, const ws_close_analysis_
 
 /* The items of an endpoint whose connection aborted at this frame (RFC 6455 7.1.5). */
 static void
-show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connection_t *conn,
-           ws_side_t endpoint)
+show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn,
+           wsclose_side_t endpoint)
 {
     const wsclose_code_info_t *aborted = wsclose_winhttp_status(WSCLOSE_ABORTED_CODE);
-    const char *me = close_handshake_side_name(endpoint);
-    const char *peer = close_handshake_side_name(WS_PEER(endpoint));
-    const ws_side_t sender_side = close_handshake_side(conn, pinfo);
-    const char *sender = close_handshake_side_name(sender_side);
+    const char *me = wsclose_handshake_side_name(endpoint);
+    const char *peer = wsclose_handshake_side_name(WSCLOSE_PEER(endpoint));
+    const wsclose_side_t sender_side = wsclose_handshake_side(conn, pinfo);
+    const char *sender = wsclose_handshake_side_name(sender_side);
     const char *how = conn->side[endpoint].recv_end_rst ? "RST" : "FIN";
     /* "from the server before its close frame", "from the client before the server's ..." */
-    const char *whose = sender_side == WS_PEER(endpoint)
+    const char *whose = sender_side == WSCLOSE_PEER(endpoint)
                             ? "its"
                             : wmem_strdup_printf(pinfo->pool, "the %s's", peer);
     proto_item *ti;
     proto_tree *ab_tree;
-    gchar label[96];
+    char label[96];
 
     ti = proto_tree_add_protocol_format(
         tree, proto_wsclose, tvb, 0, 0,
@@ -596,7 +599,7 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connect
     ab_tree = proto_item_add_subtree(ti, ett_wsclose);
     proto_item_set_generated(proto_tree_add_string(ab_tree, hf_wsclose_abort, tvb, 0, 0, me));
     add_winhttp_status(ab_tree, tvb, 0, 0, aborted);
-    if (endpoint == WS_SIDE_CLIENT && api_wanted(ab_tree)) {
+    if (endpoint == WSCLOSE_SIDE_CLIENT && api_wanted(ab_tree)) {
         add_api_text(ab_tree, hf_wsclose_api_receive, tvb, 0, 0,
                      wmem_strdup_printf(pinfo->pool,
                                         "fails: the connection was aborted (TCP %s from the %s "
@@ -604,7 +607,7 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connect
                                         how, sender, whose));
         add_no_close_query(ab_tree, tvb, 0, 0);
     }
-    if (endpoint == WS_SIDE_CLIENT)
+    if (endpoint == WSCLOSE_SIDE_CLIENT)
         add_expert_format(pinfo, ti, &ei_wsclose_abort_without_close,
                           "TCP %s without a close frame from the server: the client's WinHTTP "
                           "calls fail, the connection was aborted (%s, %u)",
@@ -620,15 +623,15 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connect
 
 /* Every endpoint whose connection aborted at this frame. */
 static void
-show_aborts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connection_t *conn)
+show_aborts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn)
 {
     const char *caller_proto = pinfo->current_proto;
-    ws_side_t endpoint;
+    wsclose_side_t endpoint;
 
     /* So that the expert items name WSCLOSE, not the protocol that happens to be current. */
     pinfo->current_proto = "WSCLOSE";
-    for (endpoint = WS_SIDE_CLIENT; endpoint <= WS_SIDE_SERVER; endpoint++) {
-        if (close_handshake_aborted_at(conn, endpoint, pinfo->num))
+    for (endpoint = WSCLOSE_SIDE_CLIENT; endpoint <= WSCLOSE_SIDE_SERVER; endpoint++) {
+        if (wsclose_handshake_aborted_at(conn, endpoint, pinfo->num))
             show_abort(tree, tvb, pinfo, conn, endpoint);
     }
     pinfo->current_proto = caller_proto;
@@ -636,9 +639,9 @@ show_aborts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connec
 
 /* Expert items that follow from the frame alone (no connection state). */
 static void
-check_frame(packet_info *pinfo, proto_item *ti, const ws_frame_header_t *hdr)
+check_frame(packet_info *pinfo, proto_item *ti, const wsclose_frame_header_t *hdr)
 {
-    if (hdr->payload_len > WS_CONTROL_PAYLOAD_MAX) {
+    if (hdr->payload_len > WSCLOSE_CONTROL_PAYLOAD_MAX) {
         add_expert_format(pinfo, ti, &ei_wsclose_payload_too_long,
                           "Close frame payload is %" PRIu64
                           " bytes; control frames carry at most 125",
@@ -692,7 +695,9 @@ expert_fields_referenced(void)
  * The tree to build wsclose's items in.  A tree that is not shown (tshark -Y on other
  * fields) fakes the items under wsclose's subtree anyway, but not the subtree itself nor
  * the expert items: when nothing refers to wsclose (a field of it marks the protocol as
- * referenced too) or to expert items, they are not built at all.
+ * referenced too) or to expert items, they are not built at all.  Whether the tree is
+ * shown is read through proto.h's PTREE_DATA(): 4.0 to 4.6 have a setter for it
+ * (proto_tree_set_visible) but no getter, and Wireshark's own plugins read it the same way.
  */
 static proto_tree *
 tree_if_wanted(proto_tree *tree)
@@ -730,7 +735,7 @@ add_chat(packet_info *pinfo, proto_item *ti, const char *fmt, const char *name, 
 
 /* What the statistics tree counts of this close frame. */
 static void
-note_close(packet_info *pinfo, const close_payload_t *cp, const ws_close_analysis_t *an)
+note_close(packet_info *pinfo, const wsclose_payload_t *cp, const wsclose_analysis_t *an)
 {
     wsclose_packet_note_t *note;
     wsclose_close_note_t *cn;
@@ -739,9 +744,9 @@ note_close(packet_info *pinfo, const close_payload_t *cp, const ws_close_analysi
         return;
     note = wsclose_packet_note(pinfo);
     cn = wmem_new0(pinfo->pool, wsclose_close_note_t);
-    cn->has_code = cp && cp->kind == CLOSE_PAYLOAD_CODE;
+    cn->has_code = cp && cp->kind == WSCLOSE_PAYLOAD_CODE;
     cn->code = cn->has_code ? cp->code : 0;
-    cn->empty = cp && cp->kind == CLOSE_PAYLOAD_EMPTY;
+    cn->empty = cp && cp->kind == WSCLOSE_PAYLOAD_EMPTY;
     cn->from = an->from;
     cn->initiator = an->initiator;
     cn->duplicate = an->duplicate_of != 0;
@@ -754,9 +759,9 @@ note_close(packet_info *pinfo, const close_payload_t *cp, const ws_close_analysi
 /* What the WinHTTP client's calls learn from this close frame, or send as it. */
 static void
 add_client_view(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *ti,
-                const close_view_t *view, const ws_close_analysis_t *an)
+                const close_view_t *view, const wsclose_analysis_t *an)
 {
-    if (an->from == WS_SIDE_SERVER) {
+    if (an->from == WSCLOSE_SIDE_SERVER) {
         check_close_timeout(pinfo, ti, an);
         add_client_receive(tree, tvb, pinfo, view, an);
     } else {
@@ -767,11 +772,11 @@ add_client_view(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item 
 /* A close frame whose status the capture cut off (snaplen). */
 static void
 not_captured(packet_info *pinfo, tvbuff_t *tvb, proto_tree *cl_tree, proto_item *ti,
-             ws_walk_t *walk)
+             wsclose_walk_t *walk)
 {
-    ws_close_analysis_t an;
+    wsclose_analysis_t an;
 
-    close_handshake_close(walk, pinfo, false, 0, &an);
+    wsclose_handshake_close(walk, pinfo, false, 0, &an);
     note_close(pinfo, NULL, &an);
     add_handshake(cl_tree, tvb, pinfo, ti, &an);
     add_expert(pinfo, ti, &ei_wsclose_truncated);
@@ -783,19 +788,19 @@ not_captured(packet_info *pinfo, tvbuff_t *tvb, proto_tree *cl_tree, proto_item 
  * to be there by the caller's walk (it may still be cut short by the capture).
  */
 static void
-dissect_close_frame(tvbuff_t *tvb, int offset, const guint8 *frame, guint captured,
-                    guint32 frame_len, packet_info *pinfo, proto_tree *tree, ws_walk_t *walk)
+dissect_close_frame(tvbuff_t *tvb, int offset, const uint8_t *frame, unsigned captured,
+                    uint32_t frame_len, packet_info *pinfo, proto_tree *tree, wsclose_walk_t *walk)
 {
-    ws_close_analysis_t an;
-    ws_frame_header_t hdr;
-    close_payload_t cp;
+    wsclose_analysis_t an;
+    wsclose_frame_header_t hdr;
+    wsclose_payload_t cp;
     proto_item *ti;
     proto_tree *cl_tree;
-    guint32 payload_len;
-    guint payload_captured, examine;
-    guint8 *payload = NULL;
+    uint32_t payload_len;
+    unsigned payload_captured, examine;
+    uint8_t *payload = NULL;
     /* A well-formed close payload fits here; only an overlong one needs the packet pool. */
-    guint8 small[WS_CONTROL_PAYLOAD_MAX + 2];
+    uint8_t small[WSCLOSE_CONTROL_PAYLOAD_MAX + 2];
     int payload_offset;
     const wsclose_code_info_t *info = NULL;
     wsclose_class_t cls = WSCLOSE_CLASS_INVALID;
@@ -808,7 +813,8 @@ dissect_close_frame(tvbuff_t *tvb, int offset, const guint8 *frame, guint captur
         cl_tree = proto_item_add_subtree(ti, ett_wsclose);
     }
 
-    if (ws_frame_header_parse(frame, MIN(captured, WS_HEADER_MAX), &hdr) != WS_HEADER_OK) {
+    if (wsclose_frame_header_parse(frame, MIN(captured, WSCLOSE_HEADER_MAX), &hdr) !=
+        WSCLOSE_HEADER_OK) {
         not_captured(pinfo, tvb, cl_tree, ti, walk);
         return;
     }
@@ -824,30 +830,30 @@ dissect_close_frame(tvbuff_t *tvb, int offset, const guint8 *frame, guint captur
         payload_captured = payload_len;
     examine = MIN(payload_captured, REASON_EXAMINE_MAX + 2);
     if (examine) {
-        payload = examine <= sizeof(small) ? small : (guint8 *)wmem_alloc(pinfo->pool, examine);
+        payload = examine <= sizeof(small) ? small : (uint8_t *)wmem_alloc(pinfo->pool, examine);
         memcpy(payload, frame + hdr.header_len, examine);
         if (hdr.masked)
-            ws_unmask(payload, examine, hdr.mask, 0);
+            wsclose_unmask(payload, examine, hdr.mask, 0);
     }
     /* What the payload is follows from its length on the wire, not from what was captured. */
     if (payload_len >= 2 && payload_captured < 2) {
         not_captured(pinfo, tvb, cl_tree, ti, walk);
         return;
     }
-    close_payload_parse(payload, payload_len < 2 ? payload_len : examine, &cp);
+    wsclose_payload_parse(payload, payload_len < 2 ? payload_len : examine, &cp);
     view.hdr = &hdr;
     view.cp = &cp;
-    view.reason = cp.kind == CLOSE_PAYLOAD_CODE ? payload + 2 : NULL;
-    view.reason_len = cp.kind == CLOSE_PAYLOAD_CODE ? examine - 2 : 0;
+    view.reason = cp.kind == WSCLOSE_PAYLOAD_CODE ? payload + 2 : NULL;
+    view.reason_len = cp.kind == WSCLOSE_PAYLOAD_CODE ? examine - 2 : 0;
     view.offset = payload_offset;
     view.len = (int)MIN(payload_captured, payload_len);
     /* The status the peer's WinHTTP application reports: the code, or 1005 when empty. */
-    close_handshake_close(walk, pinfo, cp.kind != CLOSE_PAYLOAD_ONE_BYTE,
-                          cp.kind == CLOSE_PAYLOAD_CODE ? cp.code : WSCLOSE_EMPTY_CODE, &an);
+    wsclose_handshake_close(walk, pinfo, cp.kind != WSCLOSE_PAYLOAD_ONE_BYTE,
+                            cp.kind == WSCLOSE_PAYLOAD_CODE ? cp.code : WSCLOSE_EMPTY_CODE, &an);
     note_close(pinfo, &cp, &an);
 
     switch (cp.kind) {
-    case CLOSE_PAYLOAD_EMPTY:
+    case WSCLOSE_PAYLOAD_EMPTY:
         info = wsclose_winhttp_status(WSCLOSE_EMPTY_CODE);
         label_status(pinfo, ti, WSCLOSE_EMPTY_CODE, true);
         add_winhttp_status(cl_tree, tvb, payload_offset, 0, info);
@@ -855,14 +861,14 @@ dissect_close_frame(tvbuff_t *tvb, int offset, const guint8 *frame, guint captur
         add_client_view(cl_tree, tvb, pinfo, ti, &view, &an);
         add_chat(pinfo, ti, "Close without status code: %s", info->winhttp, WSCLOSE_EMPTY_CODE);
         return;
-    case CLOSE_PAYLOAD_ONE_BYTE:
+    case WSCLOSE_PAYLOAD_ONE_BYTE:
         proto_item_append_text(ti, ": [Malformed: 1-byte payload]");
         add_handshake(cl_tree, tvb, pinfo, ti, &an);
         add_client_view(cl_tree, tvb, pinfo, ti, &view, &an);
         add_expert(pinfo, ti, &ei_wsclose_one_byte_payload);
         info_append(pinfo, "Malformed close payload");
         return;
-    case CLOSE_PAYLOAD_CODE:
+    case WSCLOSE_PAYLOAD_CODE:
         break;
     }
 
@@ -883,39 +889,40 @@ dissect_close_frame(tvbuff_t *tvb, int offset, const guint8 *frame, guint captur
         add_expert(pinfo, ti, &ei_wsclose_reason_not_utf8);
     }
     if (info && !wsclose_code_is_api_only(cp.code) && hdr.fin &&
-        hdr.payload_len <= WS_CONTROL_PAYLOAD_MAX)
+        hdr.payload_len <= WSCLOSE_CONTROL_PAYLOAD_MAX)
         add_chat(pinfo, ti, "Close: %s (%u)", info->winhttp, cp.code);
 }
 
 /* A data frame: flagged when it is the first its sender sent after its close frame. */
 static void
-check_data_frame(tvbuff_t *tvb, int offset, guint32 frame_len, packet_info *pinfo, proto_tree *tree,
-                 ws_walk_t *walk)
+check_data_frame(tvbuff_t *tvb, int offset, uint32_t frame_len, packet_info *pinfo,
+                 proto_tree *tree, wsclose_walk_t *walk)
 {
-    ws_side_t from;
-    guint32 close_frame = close_handshake_data(walk, pinfo, &from);
+    wsclose_side_t from;
+    uint32_t close_frame = wsclose_handshake_data(walk, pinfo, &from);
 
     if (!close_frame)
         return;
-    proto_tree_add_expert_format(tree, pinfo, &ei_wsclose_data_after_close, tvb, offset,
-                                 MIN((guint)tvb_captured_length_remaining(tvb, offset), frame_len),
-                                 "Data frame from the %s after its close frame (frame %u)",
-                                 close_handshake_side_name(from), close_frame);
+    proto_tree_add_expert_format(
+        tree, pinfo, &ei_wsclose_data_after_close, tvb, offset,
+        MIN((unsigned)tvb_captured_length_remaining(tvb, offset), frame_len),
+        "Data frame from the %s after its close frame (frame %u)",
+        wsclose_handshake_side_name(from), close_frame);
     note_expert(pinfo, &ei_wsclose_data_after_close);
 }
 
 /* What the statistics tree counts of an abort. */
 static void
-note_aborts(packet_info *pinfo, const ws_connection_t *conn)
+note_aborts(packet_info *pinfo, const wsclose_connection_t *conn)
 {
     wsclose_packet_note_t *note;
-    ws_side_t endpoint;
+    wsclose_side_t endpoint;
 
     if (!wsclose_note_wanted())
         return;
     note = wsclose_packet_note(pinfo);
-    for (endpoint = WS_SIDE_CLIENT; endpoint <= WS_SIDE_SERVER; endpoint++)
-        note->aborted[endpoint] = close_handshake_aborted_at(conn, endpoint, pinfo->num);
+    for (endpoint = WSCLOSE_SIDE_CLIENT; endpoint <= WSCLOSE_SIDE_SERVER; endpoint++)
+        note->aborted[endpoint] = wsclose_handshake_aborted_at(conn, endpoint, pinfo->num);
     note->connection_aborted = conn->abort_frame == pinfo->num;
     /* A connection first met at its end (no close frame was seen) counts here. */
     wsclose_note_connection(pinfo, conn);
@@ -923,7 +930,7 @@ note_aborts(packet_info *pinfo, const ws_connection_t *conn)
 
 /* The aborts of a frame, drawn once per pass. */
 static void
-draw_aborts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connection_t *conn)
+draw_aborts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn)
 {
     if (p_get_proto_data(pinfo->pool, pinfo, proto_wsclose, DRAWN_KEY))
         return;
@@ -936,11 +943,11 @@ draw_aborts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const ws_connec
 static int
 dissect_wsclose_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    const ws_connection_t *conn;
+    const wsclose_connection_t *conn;
 
     if (!PINFO_FD_VISITED(pinfo))
         return 0;
-    conn = close_handshake_aborted_in(pinfo);
+    conn = wsclose_handshake_aborted_in(pinfo);
     if (conn)
         draw_aborts(tree, tvb, pinfo, conn);
     return 0;
@@ -962,12 +969,12 @@ static tap_packet_status
 fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, const void *data,
                  tap_flags_t flags _U_)
 {
-    const ws_connection_t *conn;
+    const wsclose_connection_t *conn;
 
     /* Not from the 101 watch's own callback: a listener must not remove itself. */
     if (watch.upgrade_retire)
         stop_upgrade_watch();
-    conn = close_handshake_tcp_packet(pinfo, (const struct tcpheader *)data);
+    conn = wsclose_handshake_tcp_packet(pinfo, (const struct tcpheader *)data);
     if (!conn)
         return TAP_PACKET_DONT_REDRAW;
     if (!watch.ends_registered) {
@@ -989,7 +996,7 @@ start_fin_watch(bool from_tap)
     error = register_tap_listener("tcp", &watch.fin_tapdata, NULL, TL_IS_DISSECTOR_HELPER, NULL,
                                   fin_watch_packet, NULL, NULL);
     if (error) {
-        g_string_free(error, TRUE);
+        g_string_free(error, true);
         return;
     }
     watch.fin_active = true;
@@ -1007,7 +1014,7 @@ upgrade_watch_packet(void *tapdata _U_, packet_info *pinfo _U_, epan_dissect_t *
 {
     const http_info_value_t *http = (const http_info_value_t *)data;
 
-    if (http && close_handshake_upgrade(http->response_code))
+    if (http && wsclose_handshake_upgrade(http->response_code))
         start_fin_watch(true);
     return TAP_PACKET_DONT_REDRAW;
 }
@@ -1022,7 +1029,7 @@ wsclose_init(void)
     error = register_tap_listener("http", &watch.upgrade_tapdata, NULL, TL_IS_DISSECTOR_HELPER,
                                   NULL, upgrade_watch_packet, NULL, NULL);
     if (error)
-        g_string_free(error, TRUE);
+        g_string_free(error, true);
     else
         watch.upgrade_active = true;
 }
@@ -1041,12 +1048,12 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
 {
     /* One look at the captured bytes, then plain C over them: this runs for every
      * WebSocket segment. */
-    const guint captured_total = tvb_captured_length(tvb);
-    const guint reported_total = tvb_reported_length(tvb);
-    const guint8 *data;
+    const unsigned captured_total = tvb_captured_length(tvb);
+    const unsigned reported_total = tvb_reported_length(tvb);
+    const uint8_t *data;
     const char *caller_proto = pinfo->current_proto;
-    guint64 offset = 0;
-    ws_walk_t walk;
+    uint64_t offset = 0;
+    wsclose_walk_t walk;
 
     if (captured_total == 0 || !proto_is_protocol_enabled(wsclose_protocol))
         return;
@@ -1058,19 +1065,19 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
     data = tvb_get_ptr(tvb, 0, captured_total);
 
     while (offset < reported_total && offset < captured_total) {
-        const guint captured = captured_total - (guint)offset;
-        const guint8 *header = data + offset;
-        guint32 frame_len = ws_frame_pdu_len(header, MIN(captured, WS_HEADER_MAX));
+        const unsigned captured = captured_total - (unsigned)offset;
+        const uint8_t *header = data + offset;
+        uint32_t frame_len = wsclose_frame_pdu_len(header, MIN(captured, WSCLOSE_HEADER_MAX));
 
         /* The built-in dissector stops here too: it asks for more data, or gives up. */
         if (frame_len < 2 || (could_desegment && captured < frame_len))
             break;
-        if ((header[0] & 0x0f) == WS_OPCODE_CLOSE) {
+        if ((header[0] & 0x0f) == WSCLOSE_OPCODE_CLOSE) {
             if (!walk.conn || !walk.conn->server_known)
-                walk.conn = close_handshake_connection(pinfo, (header[1] & 0x80) != 0);
-            dissect_close_frame(tvb, (gint)offset, header, captured, frame_len, pinfo, tree, &walk);
-        } else if ((header[0] & 0x0f) < WS_OPCODE_CLOSE) {
-            check_data_frame(tvb, (gint)offset, frame_len, pinfo, tree, &walk);
+                walk.conn = wsclose_handshake_connection(pinfo, (header[1] & 0x80) != 0);
+            dissect_close_frame(tvb, (int)offset, header, captured, frame_len, pinfo, tree, &walk);
+        } else if ((header[0] & 0x0f) < WSCLOSE_OPCODE_CLOSE) {
+            check_data_frame(tvb, (int)offset, frame_len, pinfo, tree, &walk);
         }
         offset += frame_len;
         if (offset > G_MAXINT)
@@ -1082,7 +1089,7 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
      * connection at hand. */
     if (offset > 0 && wsclose_note_wanted())
         wsclose_note_connection(pinfo, walk.conn ? walk.conn
-                                                 : close_handshake_websocket_connection(pinfo));
+                                                 : wsclose_handshake_websocket_connection(pinfo));
     pinfo->current_proto = caller_proto;
 }
 
@@ -1171,7 +1178,7 @@ proto_register_wsclose(void)
           HFILL}},
     };
 
-    static gint *ett[] = {
+    static int *ett[] = {
         &ett_wsclose,
         &ett_wsclose_alias,
         &ett_wsclose_names,
@@ -1235,7 +1242,7 @@ proto_register_wsclose(void)
     prefs_register_enum_preference(wsclose_module, "name_set", "Names in Info column and title",
                                    "Which API's names of close codes the Info column and the "
                                    "subtree title show",
-                                   &pref_name_set, name_set_vals, FALSE);
+                                   &pref_name_set, name_set_vals, false);
     prefs_register_bool_preference(wsclose_module, "chat_items", "Expert item for every close",
                                    "Add a chat-level expert item naming the WinHTTP status of "
                                    "every well-formed close frame, so that the Expert "
@@ -1252,7 +1259,7 @@ proto_register_wsclose(void)
     register_init_routine(wsclose_init);
     register_cleanup_routine(wsclose_cleanup);
     wsclose_note_register(proto_wsclose);
-    close_handshake_register(proto_wsclose);
+    wsclose_handshake_register(proto_wsclose);
 }
 
 void
@@ -1264,6 +1271,6 @@ proto_reg_handoff_wsclose(void)
     expert_generic_hf[1] = proto_registrar_get_id_byname("_ws.expert.message");
     expert_generic_hf[2] = proto_registrar_get_id_byname("_ws.expert.group");
     expert_generic_hf[3] = proto_registrar_get_id_byname("_ws.expert.severity");
-    close_handshake_handoff();
+    wsclose_handshake_handoff();
     wsclose_stats_register();
 }

@@ -1,5 +1,5 @@
 /* packet-wsclose.h
- * What the hook (ws_hook.c) calls in the close frame dissector.
+ * What the hook (wsclose_hook.c) calls in the close frame dissector.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

@@ -53,7 +53,7 @@ wsclose_packet_note(packet_info *pinfo)
 }
 
 void
-wsclose_note_connection(packet_info *pinfo, const ws_connection_t *conn)
+wsclose_note_connection(packet_info *pinfo, const wsclose_connection_t *conn)
 {
     wsclose_packet_note_t *note;
 

@@ -9,6 +9,7 @@
 #define WSCLOSE_NOTE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <epan/packet.h>
 
@@ -16,10 +17,10 @@
 
 typedef struct {
     bool has_code; /* a status code was on the wire */
-    guint16 code;
+    uint16_t code;
     bool empty; /* no payload: the application reports 1005 */
-    ws_side_t from;
-    ws_side_t initiator;
+    wsclose_side_t from;
+    wsclose_side_t initiator;
     bool duplicate;
     bool completes_handshake; /* a reply: both sides have now sent their close */
 } wsclose_close_note_t;
@@ -28,8 +29,8 @@ typedef struct {
     wmem_list_t *closes;  /* wsclose_close_note_t * */
     wmem_list_t *experts; /* GINT_TO_POINTER(hf id of each expert item added) */
     unsigned new_connections;
-    const ws_connection_t *counted_connection;
-    bool aborted[2];         /* by ws_side_t: this endpoint's connection aborted here */
+    const wsclose_connection_t *counted_connection;
+    bool aborted[2];         /* by wsclose_side_t: this endpoint's connection aborted here */
     bool connection_aborted; /* the first abort of its connection is here */
 } wsclose_packet_note_t;
 
@@ -47,6 +48,6 @@ wsclose_packet_note_t *wsclose_packet_note(packet_info *pinfo);
 wsclose_packet_note_t *wsclose_packet_note_find(packet_info *pinfo);
 
 /* Counts a connection on the packet where wsclose started to follow it. */
-void wsclose_note_connection(packet_info *pinfo, const ws_connection_t *conn);
+void wsclose_note_connection(packet_info *pinfo, const wsclose_connection_t *conn);
 
 #endif /* WSCLOSE_NOTE_H */

@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <stdio.h>
+#include <stdbool.h>
 
 #include <epan/packet.h>
 #include <epan/stats_tree.h>
@@ -16,7 +17,7 @@
 #include "winhttp_status.h"
 #include "wsclose_note.h"
 #include "wsclose_stats.h"
-#include "ws_compat.h"
+#include "wsclose_compat.h"
 
 static int st_node_closes = -1;
 static int st_node_status = -1;
@@ -43,9 +44,9 @@ static const char st_str_experts[] = "Expert items";
 
 /* Connection counts of each open tree (a GUI may show several), to derive "not closed". */
 typedef struct {
-    gint connections;
-    gint clean;
-    gint aborted;
+    int connections;
+    int clean;
+    int aborted;
 } conn_counts_t;
 
 static GHashTable *counts_by_tree;
@@ -53,17 +54,17 @@ static GHashTable *counts_by_tree;
 static void
 stats_init(stats_tree *st)
 {
-    st_node_closes = stats_tree_create_node(st, st_str_closes, 0, STAT_DT_INT, TRUE);
-    st_node_status = stats_tree_create_node(st, st_str_status, st_node_closes, STAT_DT_INT, TRUE);
-    st_node_range = stats_tree_create_node(st, st_str_range, st_node_closes, STAT_DT_INT, TRUE);
-    st_node_sender = stats_tree_create_node(st, st_str_sender, st_node_closes, STAT_DT_INT, TRUE);
-    st_node_initiator = stats_tree_create_node(st, st_str_initiator, 0, STAT_DT_INT, TRUE);
-    st_node_connections = stats_tree_create_node(st, st_str_connections, 0, STAT_DT_INT, TRUE);
-    stats_tree_create_node(st, st_str_clean, st_node_connections, STAT_DT_INT, FALSE);
-    stats_tree_create_node(st, st_str_aborted, st_node_connections, STAT_DT_INT, FALSE);
-    stats_tree_create_node(st, st_str_open, st_node_connections, STAT_DT_INT, FALSE);
-    st_node_aborts = stats_tree_create_node(st, st_str_aborts, 0, STAT_DT_INT, TRUE);
-    st_node_experts = stats_tree_create_node(st, st_str_experts, 0, STAT_DT_INT, TRUE);
+    st_node_closes = stats_tree_create_node(st, st_str_closes, 0, STAT_DT_INT, true);
+    st_node_status = stats_tree_create_node(st, st_str_status, st_node_closes, STAT_DT_INT, true);
+    st_node_range = stats_tree_create_node(st, st_str_range, st_node_closes, STAT_DT_INT, true);
+    st_node_sender = stats_tree_create_node(st, st_str_sender, st_node_closes, STAT_DT_INT, true);
+    st_node_initiator = stats_tree_create_node(st, st_str_initiator, 0, STAT_DT_INT, true);
+    st_node_connections = stats_tree_create_node(st, st_str_connections, 0, STAT_DT_INT, true);
+    stats_tree_create_node(st, st_str_clean, st_node_connections, STAT_DT_INT, false);
+    stats_tree_create_node(st, st_str_aborted, st_node_connections, STAT_DT_INT, false);
+    stats_tree_create_node(st, st_str_open, st_node_connections, STAT_DT_INT, false);
+    st_node_aborts = stats_tree_create_node(st, st_str_aborts, 0, STAT_DT_INT, true);
+    st_node_experts = stats_tree_create_node(st, st_str_experts, 0, STAT_DT_INT, true);
     if (!counts_by_tree)
         counts_by_tree = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     g_hash_table_insert(counts_by_tree, st, g_new0(conn_counts_t, 1));
@@ -81,9 +82,9 @@ static void
 count_close(stats_tree *st, const wsclose_close_note_t *note, int *clean)
 {
     const wsclose_code_info_t *info;
-    gchar label[96];
+    char label[96];
 
-    tick_stat_node(st, st_str_closes, 0, TRUE);
+    tick_stat_node(st, st_str_closes, 0, true);
     if (note->empty) {
         info = wsclose_winhttp_status(WSCLOSE_EMPTY_CODE);
         snprintf(label, sizeof(label), "%s (no status code)", info->winhttp);
@@ -95,19 +96,19 @@ count_close(stats_tree *st, const wsclose_close_note_t *note, int *clean)
         snprintf(label, sizeof(label), "No readable status");
     }
     /* Group nodes count too, so each shows the total of its children. */
-    tick_stat_node(st, st_str_status, st_node_closes, TRUE);
-    tick_stat_node(st, label, st_node_status, FALSE);
+    tick_stat_node(st, st_str_status, st_node_closes, true);
+    tick_stat_node(st, label, st_node_status, false);
     /* Every close frame has a row here, so that the rows add up to the close frames. */
-    tick_stat_node(st, st_str_range, st_node_closes, TRUE);
+    tick_stat_node(st, st_str_range, st_node_closes, true);
     if (note->has_code)
-        tick_stat_node(st, wsclose_class_label(wsclose_classify(note->code)), st_node_range, FALSE);
+        tick_stat_node(st, wsclose_class_label(wsclose_classify(note->code)), st_node_range, false);
     else
-        tick_stat_node(st, note->empty ? st_str_no_code : st_str_unreadable, st_node_range, FALSE);
-    tick_stat_node(st, st_str_sender, st_node_closes, TRUE);
-    tick_stat_node(st, close_handshake_side_name(note->from), st_node_sender, FALSE);
+        tick_stat_node(st, note->empty ? st_str_no_code : st_str_unreadable, st_node_range, false);
+    tick_stat_node(st, st_str_sender, st_node_closes, true);
+    tick_stat_node(st, wsclose_handshake_side_name(note->from), st_node_sender, false);
     if (!note->duplicate && note->from == note->initiator) {
-        tick_stat_node(st, st_str_initiator, 0, TRUE);
-        tick_stat_node(st, close_handshake_side_name(note->initiator), st_node_initiator, FALSE);
+        tick_stat_node(st, st_str_initiator, 0, true);
+        tick_stat_node(st, wsclose_handshake_side_name(note->initiator), st_node_initiator, false);
     }
     if (note->completes_handshake)
         (*clean)++;
@@ -121,14 +122,14 @@ stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, const 
     wmem_list_frame_t *it;
     int clean = 0;
     conn_counts_t *counts;
-    ws_side_t side;
+    wsclose_side_t side;
 
     if (!note)
         return TAP_PACKET_DONT_REDRAW;
-    for (side = WS_SIDE_CLIENT; side <= WS_SIDE_SERVER; side++) {
+    for (side = WSCLOSE_SIDE_CLIENT; side <= WSCLOSE_SIDE_SERVER; side++) {
         if (note->aborted[side]) {
-            tick_stat_node(st, st_str_aborts, 0, TRUE);
-            tick_stat_node(st, close_handshake_side_name(side), st_node_aborts, FALSE);
+            tick_stat_node(st, st_str_aborts, 0, true);
+            tick_stat_node(st, wsclose_handshake_side_name(side), st_node_aborts, false);
         }
     }
     if (note->closes) {
@@ -137,22 +138,22 @@ stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, const 
     }
     if (note->experts) {
         for (it = wmem_list_head(note->experts); it; it = wmem_list_frame_next(it)) {
-            tick_stat_node(st, st_str_experts, 0, TRUE);
+            tick_stat_node(st, st_str_experts, 0, true);
             tick_stat_node(st,
                            proto_registrar_get_abbrev(GPOINTER_TO_INT(wmem_list_frame_data(it))),
-                           st_node_experts, FALSE);
+                           st_node_experts, false);
         }
     }
     counts = (conn_counts_t *)g_hash_table_lookup(counts_by_tree, st);
     if (!counts)
         return TAP_PACKET_REDRAW;
-    counts->connections += (gint)note->new_connections;
+    counts->connections += (int)note->new_connections;
     counts->clean += clean;
     counts->aborted += note->connection_aborted ? 1 : 0;
-    set_stat_node(st, st_str_connections, 0, TRUE, counts->connections);
-    set_stat_node(st, st_str_clean, st_node_connections, FALSE, counts->clean);
-    set_stat_node(st, st_str_aborted, st_node_connections, FALSE, counts->aborted);
-    set_stat_node(st, st_str_open, st_node_connections, FALSE,
+    set_stat_node(st, st_str_connections, 0, true, counts->connections);
+    set_stat_node(st, st_str_clean, st_node_connections, false, counts->clean);
+    set_stat_node(st, st_str_aborted, st_node_connections, false, counts->aborted);
+    set_stat_node(st, st_str_open, st_node_connections, false,
                   counts->connections - counts->clean - counts->aborted);
     return TAP_PACKET_REDRAW;
 }

@@ -1,11 +1,18 @@
 """The module structure of plugin/: each X.c with its X.h is module X.
 
 (a) A header declares only functions its own .c defines (not static): a declaration of a
-    function defined elsewhere hides which module a caller depends on.  ws_compat.h is
+    function defined elsewhere hides which module a caller depends on.  wsclose_compat.h is
     version-compatibility macros and types only, so it has no .c and declares no function.
 (b) The modules do not depend on each other in a cycle.  X depends on Y when X.c or X.h
     includes "Y.h", or when X.c names a function Y.c defines (a dependency that a missing
     header or a declaration in the wrong header would otherwise hide).
+(c) One namespace: every name a header makes visible (functions, variables, types, enum
+    constants, macros other than the include guard) and every function a .c defines for
+    the others starts with wsclose_ / WSCLOSE_, or is one of the registration names
+    Wireshark's plugin.c generator looks for (proto_register_*, proto_reg_handoff_*).
+    ws_ is wsutil's.
+(d) C99 types: no glib integer/boolean/pointer typedefs or TRUE/FALSE outside
+    wsclose_compat.h, which bridges the APIs whose types changed between versions.
 
 Needs no build, no Wireshark: it reads the sources.  CheckerTest runs the checker on small
 synthetic trees, so that it cannot pass by finding nothing.
@@ -226,6 +233,71 @@ def describe_cycle(cycle, deps):
                      ["      %s" % deps[a][b] for a, b in zip(cycle, cycle[1:])])
 
 
+NAMESPACE = re.compile(r"(wsclose_|WSCLOSE_|proto_register_|proto_reg_handoff_)")
+GLIB_TYPES = re.compile(r"\b(g(u?(int|long|short|char)(8|16|32|64)?|boolean|pointer|constpointer|"
+                        r"s?size|double|float)|TRUE|FALSE)\b")
+COMPAT = ("wsclose_compat.h",)
+
+
+def visible_names(fname, text):
+    """[(name, what)] of what a header makes visible to its includers."""
+    raw = strip_comments(text)
+    code, _includes = strip_c(text)
+    names = []
+    defines = re.findall(r"^\s*#\s*define\s+(\w+)", raw, re.M)
+    guard = re.search(r"^\s*#\s*ifndef\s+(\w+)\s*\n\s*#\s*define\s+(\w+)", raw, re.M)
+    for name in defines:
+        if not (guard and guard.group(1) == guard.group(2) == name):
+            names.append((name, "macro"))
+    for body in re.findall(r"\benum\b[^{;]*\{([^}]*)\}", code):
+        names += [(m, "enum constant") for m in re.findall(r"(?:^|,)\s*([A-Za-z_]\w*)", body)]
+    flat = re.sub(r"\{[^{}]*\}", "{}", re.sub(r"\{[^{}]*\}", "{}", code))
+    for kind, head in top_level(flat):
+        if kind != "declaration" and not head.startswith("static"):
+            continue
+        head = re.sub(r"\{\}", " ", head)
+        fptr = re.search(r"\(\s*\*\s*(\w+)\s*\)", head)
+        if head.startswith("typedef"):
+            names.append((fptr.group(1) if fptr else re.findall(r"\w+", head)[-1], "type"))
+        elif re.match(r"struct\s+\w+$", head):
+            continue  # a forward declaration of a struct someone else defines
+        else:
+            name = function_name(head.replace("static", "", 1).replace("inline", "", 1))
+            if name:
+                names.append((name, "function"))
+            elif "(" not in head and re.findall(r"\w+", head):
+                names.append((re.findall(r"\w+", head)[-1], "variable"))
+    return names
+
+
+def namespace_problems(folder, prefix=NAMESPACE):
+    """["file: what name"] for every visible name outside the namespace."""
+    out = []
+    for mod in sorted(load(folder).values(), key=lambda m: m.name):
+        if mod.h:
+            with open(os.path.join(folder, mod.h), encoding="utf-8", errors="replace") as f:
+                for name, what in visible_names(mod.h, f.read()):
+                    if not prefix.match(name):
+                        out.append("%s: %s %s" % (mod.h, what, name))
+        for name in sorted(mod.defined):
+            if not prefix.match(name):
+                out.append("%s: function %s" % (mod.c, name))
+    return out
+
+
+def glib_type_uses(folder):
+    """["file:line: word"] for each glib typedef or TRUE/FALSE in code outside COMPAT."""
+    out = []
+    for fname in sorted(os.listdir(folder)):
+        if not fname.endswith((".c", ".h")) or fname in COMPAT:
+            continue
+        with open(os.path.join(folder, fname), encoding="utf-8", errors="replace") as f:
+            code, _includes = strip_c(f.read())
+        for lineno, line in enumerate(code.split("\n"), 1):
+            out += ["%s:%d: %s" % (fname, lineno, m.group(1)) for m in GLIB_TYPES.finditer(line)]
+    return out
+
+
 def problems(folder):
     """What the structure test reports for a folder: (stray declarations, cycle texts)."""
     modules = load(folder)
@@ -252,6 +324,26 @@ class PluginStructureTest(unittest.TestCase):
         _stray, cyc = problems(PLUGIN)
         if cyc:
             self.fail("\nDependency cycles among the modules of plugin/:\n" + "\n".join(cyc))
+
+
+    def test_one_namespace(self):
+        wrong = namespace_problems(PLUGIN)
+        if wrong:
+            self.fail("\nNames plugin/ makes visible outside wsclose_:\n  " + "\n  ".join(wrong))
+
+    def test_names_found(self):
+        # The namespace check reads every kind of name it judges.
+        kinds = set()
+        for fname in os.listdir(PLUGIN):
+            if fname.endswith(".h"):
+                with open(os.path.join(PLUGIN, fname)) as f:
+                    kinds |= {what for _name, what in visible_names(fname, f.read())}
+        self.assertEqual(kinds, {"macro", "enum constant", "type", "function"})
+
+    def test_c99_types(self):
+        uses = glib_type_uses(PLUGIN)
+        if uses:
+            self.fail("\nglib types outside wsclose_compat.h:\n  " + "\n  ".join(uses))
 
 
 class CheckerTest(unittest.TestCase):
@@ -337,6 +429,36 @@ class CheckerTest(unittest.TestCase):
         _stray, cyc = problems(self.tree(files))
         self.assertEqual(cyc, ['  a -> b -> c -> a\n      a.h includes "b.h"\n'
                                '      b.c includes "c.h"\n      c.h includes "a.h"'])
+
+
+    ABC = re.compile(r"(a_|b_|A_|B_|compat_|COMPAT_)")
+
+    def test_clean_tree_in_its_namespace(self):
+        self.assertEqual(namespace_problems(self.tree(self.CLEAN), self.ABC), [])
+        self.assertEqual(glib_type_uses(self.tree(self.CLEAN)), [])
+
+    def test_names_outside_the_namespace(self):
+        files = dict(self.CLEAN)
+        files["b.h"] = files["b.h"].replace(
+            "#endif", "#define MAX 3\ntypedef enum { RED, B_BLUE = 2 } b_color_t;\n"
+            "typedef struct { int y; } point_t;\ntypedef int (*visit_fn)(void);\n"
+            "extern int counter;\nint step_all(void);\n#endif")
+        files["b.c"] += "int step_all(void) { return 0; }\nvoid helper_two(void) {}\n"
+        self.assertEqual(namespace_problems(self.tree(files), self.ABC),
+                         ["b.h: macro MAX", "b.h: enum constant RED", "b.h: type point_t",
+                          "b.h: type visit_fn", "b.h: variable counter",
+                          "b.h: function step_all", "b.c: function helper_two",
+                          "b.c: function step_all"])
+
+    def test_glib_types_found(self):
+        files = dict(self.CLEAN)
+        files["a.c"] += ("static guint32 n;\nstatic gboolean on = TRUE; /* gint */\n"
+                         'static const gchar *s = "guint8";\n')
+        files["compat.h"] += "typedef gboolean compat_bool_t;\n"
+        files["wsclose_compat.h"] = "typedef gboolean wsclose_ok_t;\n"
+        self.assertEqual(glib_type_uses(self.tree(files)),
+                         ["a.c:11: guint32", "a.c:12: gboolean", "a.c:12: TRUE",
+                          "a.c:13: gchar", "compat.h:3: gboolean"])
 
 
 if __name__ == "__main__":

@@ -57,21 +57,21 @@ reference_utf8(const uint8_t *s, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    close_payload_t cp;
+    wsclose_payload_t cp;
     uint8_t *copy = malloc(size ? size : 1);
 
     memcpy(copy, data, size);
     memset(&cp, 0xa5, sizeof(cp));
-    close_payload_parse(copy, size, &cp);
+    wsclose_payload_parse(copy, size, &cp);
     switch (size) {
     case 0:
-        CHECK(cp.kind == CLOSE_PAYLOAD_EMPTY);
+        CHECK(cp.kind == WSCLOSE_PAYLOAD_EMPTY);
         break;
     case 1:
-        CHECK(cp.kind == CLOSE_PAYLOAD_ONE_BYTE);
+        CHECK(cp.kind == WSCLOSE_PAYLOAD_ONE_BYTE);
         break;
     default:
-        CHECK(cp.kind == CLOSE_PAYLOAD_CODE);
+        CHECK(cp.kind == WSCLOSE_PAYLOAD_CODE);
         CHECK(cp.code == (uint16_t)((copy[0] << 8) | copy[1]));
         CHECK(cp.reason_len == size - 2);
         CHECK(cp.reason_utf8 == reference_utf8(copy + 2, size - 2));

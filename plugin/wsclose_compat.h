@@ -1,13 +1,17 @@
-/* ws_compat.h
+/* wsclose_compat.h
  * Every difference between the Wireshark versions wsclose supports (4.0 to 4.6) is
  * bridged here, so the dissector reads the same on all of them.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#ifndef WS_COMPAT_H
-#define WS_COMPAT_H
+#ifndef WSCLOSE_COMPAT_H
+#define WSCLOSE_COMPAT_H
 
 #include <stdbool.h>
+
+#include <glib.h>
+
+#include <epan/ftypes/ftypes.h>
 
 #include <ws_version.h>
 
@@ -43,4 +47,4 @@ typedef gboolean wsclose_pref_bool_t;
 #define wsclose_dissector_try_uint dissector_try_uint_new
 #endif
 
-#endif /* WS_COMPAT_H */
+#endif /* WSCLOSE_COMPAT_H */

@@ -1,9 +1,9 @@
-/* ws_frame.c
+/* wsclose_frame.c
  * RFC 6455 frame header parsing.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include "ws_frame.h"
+#include "wsclose_frame.h"
 
 #include <string.h>
 
@@ -17,15 +17,15 @@ length_field_size(uint8_t short_len)
     return 0;
 }
 
-ws_header_result_t
-ws_frame_header_parse(const uint8_t *buf, size_t avail, ws_frame_header_t *hdr)
+wsclose_header_result_t
+wsclose_frame_header_parse(const uint8_t *buf, size_t avail, wsclose_frame_header_t *hdr)
 {
     uint8_t short_len;
     unsigned ext, i;
 
     memset(hdr, 0, sizeof(*hdr));
     if (avail < 2)
-        return WS_HEADER_SHORT;
+        return WSCLOSE_HEADER_SHORT;
 
     hdr->fin = (buf[0] & 0x80) != 0;
     hdr->rsv = (buf[0] >> 4) & 0x07;
@@ -35,7 +35,7 @@ ws_frame_header_parse(const uint8_t *buf, size_t avail, ws_frame_header_t *hdr)
     ext = length_field_size(short_len);
     hdr->header_len = 2 + ext + (hdr->masked ? 4 : 0);
     if (avail < hdr->header_len)
-        return WS_HEADER_SHORT;
+        return WSCLOSE_HEADER_SHORT;
 
     if (ext == 0) {
         hdr->payload_len = short_len;
@@ -46,11 +46,11 @@ ws_frame_header_parse(const uint8_t *buf, size_t avail, ws_frame_header_t *hdr)
     }
     if (hdr->masked)
         memcpy(hdr->mask, buf + 2 + ext, 4);
-    return WS_HEADER_OK;
+    return WSCLOSE_HEADER_OK;
 }
 
 uint32_t
-ws_frame_pdu_len(const uint8_t *buf, size_t avail)
+wsclose_frame_pdu_len(const uint8_t *buf, size_t avail)
 {
     uint32_t frame_len = 2, payload_len;
     uint8_t short_len;
@@ -77,7 +77,7 @@ ws_frame_pdu_len(const uint8_t *buf, size_t avail)
 }
 
 void
-ws_unmask(uint8_t *buf, size_t len, const uint8_t mask[4], size_t offset)
+wsclose_unmask(uint8_t *buf, size_t len, const uint8_t mask[4], size_t offset)
 {
     size_t i;
 

@@ -1,4 +1,4 @@
-/* ws_hook.c
+/* wsclose_hook.c
  * How wsclose sees the WebSocket frames the built-in dissector sees.
  *
  * The built-in WebSocket dissector decodes close frames itself and hands close payloads to
@@ -18,14 +18,16 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <string.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include <epan/conversation.h>
 #include <epan/exceptions.h>
 #include <epan/packet.h>
 
 #include "packet-wsclose.h"
-#include "ws_compat.h"
-#include "ws_hook.h"
+#include "wsclose_compat.h"
+#include "wsclose_hook.h"
 
 #define INNER_TABLE "wsclose.websocket"
 
@@ -65,7 +67,7 @@ static int
 call_builtin_and_scan(unsigned which, bool as_websocket, tvbuff_t *tvb, packet_info *pinfo,
                       proto_tree *tree, void *data)
 {
-    guint16 can_desegment = pinfo->can_desegment;
+    uint16_t can_desegment = pinfo->can_desegment;
     volatile int len = 0;
 
     /* One more dissector layer must not cost the built-in dissector its TCP reassembly. */
@@ -146,14 +148,14 @@ wrapper_of(dissector_handle_t handle, bool for_decode_as)
 typedef struct {
     char *table;
     ftenum_t type;
-    guint uint_key;
+    unsigned uint_key;
     char *string_key;
     dissector_handle_t wrapper;
 } registration_t;
 
 static void
-collect_registration(const gchar *table_name, ftenum_t selector_type, gpointer key, gpointer value,
-                     gpointer user_data)
+collect_registration(const char *table_name, ftenum_t selector_type, void *key, void *value,
+                     void *user_data)
 {
     GSList **found = (GSList **)user_data;
     dissector_handle_t wrapper =
@@ -197,7 +199,7 @@ offer_wrappers_for_decode_as(dissector_table_t table)
 }
 
 static void
-visit_table(const gchar *table_name, const gchar *ui_name _U_, gpointer user_data)
+visit_table(const char *table_name, const char *ui_name _U_, void *user_data)
 {
     if (strcmp(table_name, INNER_TABLE) == 0)
         return;
@@ -229,13 +231,13 @@ apply_registration(registration_t *reg, bool initial)
 }
 
 static void
-register_initial(gpointer data, gpointer user_data _U_)
+register_initial(void *data, void *user_data _U_)
 {
     apply_registration((registration_t *)data, true);
 }
 
 static void
-change_current(gpointer data, gpointer user_data _U_)
+change_current(void *data, void *user_data _U_)
 {
     apply_registration((registration_t *)data, false);
 }
