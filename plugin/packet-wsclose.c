@@ -80,7 +80,7 @@ static expert_field ei_wsclose_reason_over_123 = EI_INIT;
  * at a time: the HTTP 101 watch while a file has shown no WebSocket yet, then the FIN and
  * RST watch.  Both only help wsclose dissect (TL_IS_DISSECTOR_HELPER): tshark does not
  * dissect for them.  Later passes draw the aborts of a frame from a postdissector,
- * registered at the first abort (4.0 exports no way to remove a postdissector).
+ * registered at the first abort (4.0 to 4.6 export no way to remove a postdissector).
  */
 static struct {
     int upgrade_tapdata;
