@@ -275,25 +275,31 @@ label_status(packet_info *pinfo, proto_item *ti, unsigned code, bool empty)
         info_append_code(pinfo, code, cls);
 }
 
+/*
+ * A generated string item, built only when the tree is shown or the field is asked for: in
+ * a tree that is not shown, the children of a referenced item (wsclose.winhttp for
+ * -T fields) would otherwise be built in full.
+ */
+static inline void
+add_generated_string(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len,
+                     const char *value)
+{
+    /* A shown tree wants every item: proto_field_is_referenced() says so too, at a call's
+     * cost for each item of -V and of the GUI's packet details. */
+    if (tree && (PTREE_DATA(tree)->visible || proto_field_is_referenced(tree, hf)))
+        proto_item_set_generated(proto_tree_add_string(tree, hf, tvb, offset, len, value));
+}
+
 /* The same code's name in websocket.h, .NET and the IANA registry, where it has one. */
 static void
 add_name_sets(proto_tree *tree, tvbuff_t *tvb, int offset, int len, const wsclose_code_info_t *row)
 {
-    proto_item *ti;
-
-    if (row->websocket_h && proto_field_is_referenced(tree, hf_wsclose_websocket_h)) {
-        ti =
-            proto_tree_add_string(tree, hf_wsclose_websocket_h, tvb, offset, len, row->websocket_h);
-        proto_item_set_generated(ti);
-    }
-    if (row->dotnet && proto_field_is_referenced(tree, hf_wsclose_dotnet)) {
-        ti = proto_tree_add_string(tree, hf_wsclose_dotnet, tvb, offset, len, row->dotnet);
-        proto_item_set_generated(ti);
-    }
-    if (row->iana && proto_field_is_referenced(tree, hf_wsclose_iana)) {
-        ti = proto_tree_add_string(tree, hf_wsclose_iana, tvb, offset, len, row->iana);
-        proto_item_set_generated(ti);
-    }
+    if (row->websocket_h)
+        add_generated_string(tree, hf_wsclose_websocket_h, tvb, offset, len, row->websocket_h);
+    if (row->dotnet)
+        add_generated_string(tree, hf_wsclose_dotnet, tvb, offset, len, row->dotnet);
+    if (row->iana)
+        add_generated_string(tree, hf_wsclose_iana, tvb, offset, len, row->iana);
 }
 
 static void
@@ -308,12 +314,7 @@ add_winhttp_status(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
     ti = proto_tree_add_string(tree, hf_wsclose_winhttp, tvb, offset, len, info->winhttp);
     proto_item_set_generated(ti);
     add_name_sets(proto_item_add_subtree(ti, ett_wsclose_names), tvb, offset, len, info);
-    /* Items nothing asks for are not built at all: in a tree that is not shown, the children
-     * of a referenced item (wsclose.winhttp for -T fields) would be built in full. */
-    if (proto_field_is_referenced(tree, hf_wsclose_meaning)) {
-        ti = proto_tree_add_string(tree, hf_wsclose_meaning, tvb, offset, len, info->meaning);
-        proto_item_set_generated(ti);
-    }
+    add_generated_string(tree, hf_wsclose_meaning, tvb, offset, len, info->meaning);
     if (info->code == 1007 && (proto_field_is_referenced(tree, hf_wsclose_alias) ||
                                proto_field_is_referenced(tree, hf_wsclose_alias_meaning))) {
         ti = proto_tree_add_string(tree, hf_wsclose_alias, tvb, offset, len,
@@ -352,15 +353,12 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
 {
     proto_item *it;
 
-    if (proto_field_is_referenced(tree, hf_wsclose_from)) {
-        it = proto_tree_add_string(tree, hf_wsclose_from, tvb, 0, 0,
-                                   wsclose_handshake_side_name(an->from));
-        proto_item_set_generated(it);
-    }
-    if (proto_field_is_referenced(tree, hf_wsclose_initiator)) {
-        it = proto_tree_add_string(tree, hf_wsclose_initiator, tvb, 0, 0,
-                                   wsclose_handshake_side_name(an->initiator));
-        proto_item_set_generated(it);
+    /* Without a tree (tshark's summary, -2's first pass) the names are not looked up. */
+    if (tree) {
+        add_generated_string(tree, hf_wsclose_from, tvb, 0, 0,
+                             wsclose_handshake_side_name(an->from));
+        add_generated_string(tree, hf_wsclose_initiator, tvb, 0, 0,
+                             wsclose_handshake_side_name(an->initiator));
     }
     if (an->duplicate_of) {
         add_expert_format(pinfo, ti, &ei_wsclose_duplicate_close,
@@ -402,12 +400,6 @@ api_wanted(proto_tree *tree)
 }
 
 static void
-add_api_text(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, const char *text)
-{
-    proto_item_set_generated(proto_tree_add_string(tree, hf, tvb, offset, len, text));
-}
-
-static void
 add_api_error(proto_tree *tree, tvbuff_t *tvb, int offset, int len, uint32_t error)
 {
     proto_item_set_generated(
@@ -418,8 +410,8 @@ add_api_error(proto_tree *tree, tvbuff_t *tvb, int offset, int len, uint32_t err
 static void
 add_no_close_query(proto_tree *tree, tvbuff_t *tvb, int offset, int len)
 {
-    add_api_text(tree, hf_wsclose_api_query, tvb, offset, len,
-                 "ERROR_INVALID_OPERATION (4317): no close frame has been received");
+    add_generated_string(tree, hf_wsclose_api_query, tvb, offset, len,
+                         "ERROR_INVALID_OPERATION (4317): no close frame has been received");
     add_api_error(tree, tvb, offset, len, WSCLOSE_ERROR_INVALID_OPERATION);
 }
 
@@ -488,9 +480,9 @@ add_client_receive(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const cl
         return;
     if (v->cp->kind == WSCLOSE_PAYLOAD_ONE_BYTE ||
         v->hdr->payload_len > WSCLOSE_CONTROL_PAYLOAD_MAX) {
-        add_api_text(tree, hf_wsclose_api_receive, tvb, v->offset, v->len,
-                     "fails: ERROR_WINHTTP_INVALID_SERVER_RESPONSE (12152), invalid data "
-                     "received from the server");
+        add_generated_string(tree, hf_wsclose_api_receive, tvb, v->offset, v->len,
+                             "fails: ERROR_WINHTTP_INVALID_SERVER_RESPONSE (12152), invalid data "
+                             "received from the server");
         add_api_error(tree, tvb, v->offset, v->len, WSCLOSE_ERROR_INVALID_SERVER_RESPONSE);
         add_no_close_query(tree, tvb, v->offset, v->len);
         return;
@@ -504,16 +496,17 @@ add_client_receive(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const cl
                                      "%s; the reference is silent on a close "
                                      "frame with FIN=0 (Wine accepts it)",
                                      receive);
-    add_api_text(tree, hf_wsclose_api_receive, tvb, v->offset, v->len, receive);
+    add_generated_string(tree, hf_wsclose_api_receive, tvb, v->offset, v->len, receive);
     if (v->cp->kind == WSCLOSE_PAYLOAD_EMPTY) {
-        add_api_text(tree, hf_wsclose_api_query, tvb, v->offset, v->len,
-                     "usStatus 1005 (WINHTTP_WEB_SOCKET_EMPTY_CLOSE_STATUS), no reason");
+        add_generated_string(tree, hf_wsclose_api_query, tvb, v->offset, v->len,
+                             "usStatus 1005 (WINHTTP_WEB_SOCKET_EMPTY_CLOSE_STATUS), no reason");
         return;
     }
-    add_api_text(tree, hf_wsclose_api_query, tvb, v->offset, v->len,
-                 wmem_strdup_printf(
-                     pinfo->pool, "%s, %s", api_status(pinfo->pool, v->cp->code),
-                     format_reason(pinfo->pool, v->reason, v->reason_len, v->cp->reason_utf8)));
+    add_generated_string(tree, hf_wsclose_api_query, tvb, v->offset, v->len,
+                         wmem_strdup_printf(pinfo->pool, "%s, %s",
+                                            api_status(pinfo->pool, v->cp->code),
+                                            format_reason(pinfo->pool, v->reason, v->reason_len,
+                                                          v->cp->reason_utf8)));
 }
 
 /* A close frame the client sends: the call that sends such a frame. */
@@ -533,9 +526,10 @@ add_client_call(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item 
                           "WinHTTP",
                           v->hdr->payload_len - 2);
         if (api_wanted(tree))
-            add_api_text(tree, hf_wsclose_api_call, tvb, v->offset, v->len,
-                         "none: WinHttpWebSocketClose and WinHttpWebSocketShutdown refuse a "
-                         "reason over 123 bytes (ERROR_INVALID_PARAMETER, 87)");
+            add_generated_string(
+                tree, hf_wsclose_api_call, tvb, v->offset, v->len,
+                "none: WinHttpWebSocketClose and WinHttpWebSocketShutdown refuse a "
+                "reason over 123 bytes (ERROR_INVALID_PARAMETER, 87)");
         return;
     }
     if (!api_wanted(tree))
@@ -544,16 +538,16 @@ add_client_call(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item 
         pinfo->pool, "%s, %s", api_status(pinfo->pool, v->cp->code),
         format_reason(pinfo->pool, v->reason, v->reason_len, v->cp->reason_utf8));
     if (an->request_in)
-        add_api_text(tree, hf_wsclose_api_call, tvb, v->offset, v->len,
-                     wmem_strdup_printf(pinfo->pool,
-                                        "WinHttpWebSocketClose (%s), answering the "
-                                        "server's close (frame %u)",
-                                        args, an->request_in));
+        add_generated_string(tree, hf_wsclose_api_call, tvb, v->offset, v->len,
+                             wmem_strdup_printf(pinfo->pool,
+                                                "WinHttpWebSocketClose (%s), answering the "
+                                                "server's close (frame %u)",
+                                                args, an->request_in));
     else
-        add_api_text(tree, hf_wsclose_api_call, tvb, v->offset, v->len,
-                     wmem_strdup_printf(pinfo->pool,
-                                        "WinHttpWebSocketClose or WinHttpWebSocketShutdown (%s)",
-                                        args));
+        add_generated_string(
+            tree, hf_wsclose_api_call, tvb, v->offset, v->len,
+            wmem_strdup_printf(pinfo->pool,
+                               "WinHttpWebSocketClose or WinHttpWebSocketShutdown (%s)", args));
 }
 
 /* A server close that answers the client's close after WinHTTP's close timeout. */
@@ -597,14 +591,15 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_co
         "close frame",
         aborted->winhttp, WSCLOSE_ABORTED_CODE, me, how, sender, whose);
     ab_tree = proto_item_add_subtree(ti, ett_wsclose);
-    proto_item_set_generated(proto_tree_add_string(ab_tree, hf_wsclose_abort, tvb, 0, 0, me));
+    add_generated_string(ab_tree, hf_wsclose_abort, tvb, 0, 0, me);
     add_winhttp_status(ab_tree, tvb, 0, 0, aborted);
     if (endpoint == WSCLOSE_SIDE_CLIENT && api_wanted(ab_tree)) {
-        add_api_text(ab_tree, hf_wsclose_api_receive, tvb, 0, 0,
-                     wmem_strdup_printf(pinfo->pool,
-                                        "fails: the connection was aborted (TCP %s from the %s "
-                                        "before %s close frame)",
-                                        how, sender, whose));
+        add_generated_string(
+            ab_tree, hf_wsclose_api_receive, tvb, 0, 0,
+            wmem_strdup_printf(pinfo->pool,
+                               "fails: the connection was aborted (TCP %s from the %s "
+                               "before %s close frame)",
+                               how, sender, whose));
         add_no_close_query(ab_tree, tvb, 0, 0);
     }
     if (endpoint == WSCLOSE_SIDE_CLIENT)
