@@ -45,7 +45,7 @@ static struct {
     /* FIN/RST frames where an endpoint's connection aborted, by frame number. */
     wmem_map_t *abort_frames;
     /* What a FIN or RST has found about its TCP stream (tcp.stream + 1): the connection, or
-     * &file.not_websocket; the stream's later FINs skip the conversation lookup. */
+     * &per_file.not_websocket; the stream's later FINs skip the conversation lookup. */
     wmem_map_t *stream_seen;
     int not_websocket;
     /* Close frames whose connection the first pass had to look up (the others came from
@@ -61,9 +61,9 @@ static struct {
      * needs no conversation lookup. */
     uint8_t *closing_ports;
     recent_conn_t recent[RECENT_SLOTS];
-} file;
+} per_file;
 
-#define RECENT_SLOT(port_a, port_b) (&file.recent[((port_a) ^ (port_b)) & (RECENT_SLOTS - 1)])
+#define RECENT_SLOT(port_a, port_b) (&per_file.recent[((port_a) ^ (port_b)) & (RECENT_SLOTS - 1)])
 
 #define PORT_BIT_SET(map, port) ((map)[(port) >> 3] |= (uint8_t)(1u << ((port)&7)))
 #define PORT_BIT(map, port) ((map)[(port) >> 3] & (1u << ((port)&7)))
@@ -196,7 +196,7 @@ websocket_upgrade(conversation_t *conv)
     const http_conv_t *http = (const http_conv_t *)conversation_get_proto_data(conv, proto_http);
 
     if (http && http->startframe && http->next_handle &&
-        http->next_handle == file.websocket_upgrade_handle)
+        http->next_handle == per_file.websocket_upgrade_handle)
         return http;
     return NULL;
 }
@@ -239,7 +239,7 @@ wsclose_handshake_connection(packet_info *pinfo, bool sender_masked)
 
     /* Later passes find the connection where the first pass left it. */
     if (PINFO_FD_VISITED(pinfo))
-        conn = (wsclose_connection_t *)wmem_map_lookup(file.looked_up_frames,
+        conn = (wsclose_connection_t *)wmem_map_lookup(per_file.looked_up_frames,
                                                        GUINT_TO_POINTER(pinfo->num));
     else
         conn = recent_lookup(pinfo);
@@ -252,7 +252,7 @@ wsclose_handshake_connection(packet_info *pinfo, bool sender_masked)
         learn_roles(conn, conv, pinfo);
         if (!PINFO_FD_VISITED(pinfo)) {
             recent_put(pinfo, conn);
-            wmem_map_insert(file.looked_up_frames, GUINT_TO_POINTER(pinfo->num), conn);
+            wmem_map_insert(per_file.looked_up_frames, GUINT_TO_POINTER(pinfo->num), conn);
         }
     }
     if (!conn->server_known) {
@@ -285,10 +285,10 @@ wsclose_handshake_websocket_connection(packet_info *pinfo)
 }
 
 bool
-wsclose_handshake_upgrade(unsigned response_code)
+wsclose_handshake_upgrade_response(unsigned response_code)
 {
     /* Only whether one may be a WebSocket upgrade: its FIN or RST looks the rest up. */
-    return response_code == 101 && file.websocket_upgrade_handle;
+    return response_code == 101 && per_file.websocket_upgrade_handle;
 }
 
 wsclose_side_t
@@ -315,7 +315,7 @@ closed_before(const wsclose_endpoint_t *ep, uint32_t frame)
 
 void
 wsclose_handshake_close(wsclose_walk_t *walk, packet_info *pinfo, bool status_known,
-                        uint16_t status, wsclose_analysis_t *out)
+                        uint16_t status, bool invalid, wsclose_analysis_t *out)
 {
     wsclose_connection_t *conn = walk->conn;
     wsclose_side_t from = wsclose_handshake_side(conn, pinfo);
@@ -327,15 +327,16 @@ wsclose_handshake_close(wsclose_walk_t *walk, packet_info *pinfo, bool status_kn
     /* Only the first pass writes state; later passes derive the same answers from it. */
     if (!PINFO_FD_VISITED(pinfo) && me->close_frame == 0) {
         if (peer->close_frame == 0 && conn->end_frame == 0) {
-            file.closing++;
+            per_file.closing++;
             PORT_BIT_SET(
-                file.closing_ports,
+                per_file.closing_ports,
                 0xffff & (conn->server_port == pinfo->srcport ? pinfo->destport : pinfo->srcport));
         }
         me->close_frame = pinfo->num;
         me->close_time = pinfo->abs_ts;
         me->close_status = status;
         me->close_status_known = status_known;
+        me->close_invalid = invalid;
     }
     if (me->close_frame != pinfo->num || nth > 0) {
         out->duplicate_of = me->close_frame;
@@ -351,6 +352,8 @@ wsclose_handshake_close(wsclose_walk_t *walk, packet_info *pinfo, bool status_kn
         out->status_differs = me->close_status_known && peer->close_status_known &&
                               me->close_status != peer->close_status;
         out->request_status = peer->close_status;
+        out->reply_status = me->close_status;
+        out->clean = !conn->side[WSCLOSE_SIDE_SERVER].close_invalid;
     } else {
         out->initiator = from;
         out->reply_in = peer->close_frame; /* 0 until the reply has been seen */
@@ -364,9 +367,10 @@ wsclose_handshake_data(wsclose_walk_t *walk, packet_info *pinfo, wsclose_side_t 
     wsclose_endpoint_t *me;
 
     if (PINFO_FD_VISITED(pinfo)) {
-        if (!file.data_after_close_frames || wmem_map_size(file.data_after_close_frames) == 0)
+        if (!per_file.data_after_close_frames ||
+            wmem_map_size(per_file.data_after_close_frames) == 0)
             return 0;
-        conn = (wsclose_connection_t *)wmem_map_lookup(file.data_after_close_frames,
+        conn = (wsclose_connection_t *)wmem_map_lookup(per_file.data_after_close_frames,
                                                        GUINT_TO_POINTER(pinfo->num));
         if (!conn)
             return 0;
@@ -374,8 +378,8 @@ wsclose_handshake_data(wsclose_walk_t *walk, packet_info *pinfo, wsclose_side_t 
         return conn->side[*from].data_after_close == pinfo->num ? conn->side[*from].close_frame : 0;
     }
     if (walk->closes[0] == 0 && walk->closes[1] == 0 &&
-        (file.closing == 0 || !(PORT_BIT(file.closing_ports, pinfo->srcport & 0xffff) ||
-                                PORT_BIT(file.closing_ports, pinfo->destport & 0xffff))))
+        (per_file.closing == 0 || !(PORT_BIT(per_file.closing_ports, pinfo->srcport & 0xffff) ||
+                                    PORT_BIT(per_file.closing_ports, pinfo->destport & 0xffff))))
         return 0;
     conn = walk->conn;
     if (!conn)
@@ -394,7 +398,7 @@ wsclose_handshake_data(wsclose_walk_t *walk, packet_info *pinfo, wsclose_side_t 
         !(closed_before(me, pinfo->num) || (me->close_frame == pinfo->num && walk->closes[*from])))
         return 0;
     me->data_after_close = pinfo->num;
-    wmem_map_insert(file.data_after_close_frames, GUINT_TO_POINTER(pinfo->num), conn);
+    wmem_map_insert(per_file.data_after_close_frames, GUINT_TO_POINTER(pinfo->num), conn);
     return me->close_frame;
 }
 
@@ -444,11 +448,12 @@ ended_connection(packet_info *pinfo, const struct tcpheader *tcph)
 
     if (conn)
         return conn;
-    seen = wmem_map_lookup(file.stream_seen, key);
+    seen = wmem_map_lookup(per_file.stream_seen, key);
     if (seen)
-        return seen == &file.not_websocket ? NULL : (wsclose_connection_t *)seen;
+        return seen == &per_file.not_websocket ? NULL : (wsclose_connection_t *)seen;
     conn = wsclose_handshake_websocket_connection(pinfo);
-    wmem_map_insert(file.stream_seen, key, conn ? (void *)conn : (void *)&file.not_websocket);
+    wmem_map_insert(per_file.stream_seen, key,
+                    conn ? (void *)conn : (void *)&per_file.not_websocket);
     return conn;
 }
 
@@ -463,7 +468,7 @@ examine_end(packet_info *pinfo, const struct tcpheader *tcph)
     wsclose_connection_t *conn;
 
     if (PINFO_FD_VISITED(pinfo)) {
-        conn = (wsclose_connection_t *)wmem_map_lookup(file.abort_frames,
+        conn = (wsclose_connection_t *)wmem_map_lookup(per_file.abort_frames,
                                                        GUINT_TO_POINTER(pinfo->num));
         if (conn)
             return conn;
@@ -472,16 +477,18 @@ examine_end(packet_info *pinfo, const struct tcpheader *tcph)
     if (!conn || conn->end_frame == pinfo->num)
         return NULL;
     if (conn->end_frame == 0) {
-        if ((conn->side[0].close_frame != 0 || conn->side[1].close_frame != 0) && file.closing)
-            file.closing--;
+        if ((conn->side[0].close_frame != 0 || conn->side[1].close_frame != 0) && per_file.closing)
+            per_file.closing--;
         conn->end_frame = pinfo->num;
+        conn->end_by = wsclose_handshake_side(conn, pinfo);
+        conn->end_rst = (tcph->th_flags & TH_RST) != 0;
     }
     if (!record_end(conn, pinfo, (tcph->th_flags & TH_RST) != 0,
                     wsclose_handshake_side(conn, pinfo)))
         return NULL;
     if (!conn->abort_frame)
         conn->abort_frame = pinfo->num;
-    wmem_map_insert(file.abort_frames, GUINT_TO_POINTER(pinfo->num), conn);
+    wmem_map_insert(per_file.abort_frames, GUINT_TO_POINTER(pinfo->num), conn);
     return conn;
 }
 
@@ -491,7 +498,7 @@ wsclose_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph)
 {
     const recent_conn_t *r;
 
-    if (!file.abort_frames)
+    if (!per_file.abort_frames)
         return NULL;
     if (tcph->th_flags & (TH_FIN | TH_RST))
         return examine_end(pinfo, tcph);
@@ -505,37 +512,48 @@ wsclose_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph)
 const wsclose_connection_t *
 wsclose_handshake_aborted_in(const packet_info *pinfo)
 {
-    if (!file.abort_frames || wmem_map_size(file.abort_frames) == 0)
+    if (!per_file.abort_frames || wmem_map_size(per_file.abort_frames) == 0)
         return NULL;
-    return (const wsclose_connection_t *)wmem_map_lookup(file.abort_frames,
+    return (const wsclose_connection_t *)wmem_map_lookup(per_file.abort_frames,
                                                          GUINT_TO_POINTER(pinfo->num));
 }
 
 static void
 wsclose_handshake_init(void)
 {
-    memset(&file, 0, sizeof(file));
-    file.abort_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-    file.data_after_close_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-    file.looked_up_frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-    file.stream_seen = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-    file.closing_ports = (uint8_t *)wmem_alloc0(wmem_file_scope(), 65536 / 8);
+    /* The maps empty themselves at the end of each file (autoreset). */
+    per_file.not_websocket = 0;
+    per_file.closing = 0;
+    memset(per_file.recent, 0, sizeof(per_file.recent));
+    per_file.closing_ports = (uint8_t *)wmem_alloc0(wmem_file_scope(), 65536 / 8);
     /* The hook has put its wrapper into the http.upgrade table by now (handoff). */
-    file.websocket_upgrade_handle =
+    per_file.websocket_upgrade_handle =
         dissector_get_string_handle(find_dissector_table("http.upgrade"), "websocket");
 }
 
 static void
 wsclose_handshake_cleanup(void)
 {
-    /* The maps lived in file scope, which ends with the file. */
-    memset(&file, 0, sizeof(file));
+    /* closing_ports lived in file scope, which ends with the file. */
+    per_file.closing_ports = NULL;
+    per_file.websocket_upgrade_handle = NULL;
+}
+
+static wmem_map_t *
+per_file_map(void)
+{
+    return wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash,
+                                  g_direct_equal);
 }
 
 void
 wsclose_handshake_register(int proto)
 {
     proto_wsclose = proto;
+    per_file.abort_frames = per_file_map();
+    per_file.data_after_close_frames = per_file_map();
+    per_file.looked_up_frames = per_file_map();
+    per_file.stream_seen = per_file_map();
     register_init_routine(wsclose_handshake_init);
     register_cleanup_routine(wsclose_handshake_cleanup);
 }

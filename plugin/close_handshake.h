@@ -39,6 +39,7 @@ typedef struct {
     nstime_t close_time;
     uint16_t close_status; /* status the peer's application reports for it */
     bool close_status_known;
+    bool close_invalid;        /* it breaks a frame rule a receiver checks (1 byte, over 125) */
     uint32_t data_after_close; /* first data frame this side sent after its close */
     uint32_t recv_end_frame;   /* the peer's FIN, or an RST, that ended what this side
                                  receives; 0: none (yet) */
@@ -53,7 +54,9 @@ typedef struct {
     address server_addr; /* its data is server_addr_data when it fits (IPv4, IPv6) */
     uint8_t server_addr_data[16];
     uint32_t server_port;
-    uint32_t end_frame;        /* first FIN or RST of the TCP connection; 0: none (yet) */
+    uint32_t end_frame;    /* first FIN or RST of the TCP connection; 0: none (yet) */
+    wsclose_side_t end_by; /* who sent it: who ended the TCP connection */
+    bool end_rst;
     uint32_t abort_frame;      /* first frame where an endpoint's connection aborted; 0: none */
     bool roles_from_handshake; /* server_addr is the 101's sender, not a guess from a mask */
 } wsclose_connection_t;
@@ -74,6 +77,9 @@ typedef struct {
     nstime_t reply_time;   /* from the initiating close to this reply */
     bool status_differs;   /* a reply whose status is not the initiator's */
     uint16_t request_status;
+    uint16_t reply_status; /* this reply's status, as the peer's application reports it */
+    bool clean; /* a reply that completes the closing handshake as the client sees it: both
+                   sides sent their close, and the server's is one a client accepts */
 } wsclose_analysis_t;
 
 /* The connection of this packet, created (as file-scope conversation data) if needed;
@@ -86,16 +92,17 @@ wsclose_connection_t *wsclose_handshake_websocket_connection(packet_info *pinfo)
 
 /* An HTTP response (from the http tap): whether it may be the 101 that upgrades its
  * connection to WebSocket, whose end is then to be watched for. */
-bool wsclose_handshake_upgrade(unsigned response_code);
+bool wsclose_handshake_upgrade_response(unsigned response_code);
 
 wsclose_side_t wsclose_handshake_side(const wsclose_connection_t *conn, const packet_info *pinfo);
 
 const char *wsclose_handshake_side_name(wsclose_side_t side);
 
 /* A close frame from the sender of this packet; status_known is false when the payload
- * carries no readable status (1 byte, or not captured). */
+ * carries no readable status (1 byte, or not captured); invalid when it breaks a frame rule
+ * a receiver checks (a 1-byte payload, over 125 bytes). */
 void wsclose_handshake_close(wsclose_walk_t *walk, packet_info *pinfo, bool status_known,
-                             uint16_t status, wsclose_analysis_t *out);
+                             uint16_t status, bool invalid, wsclose_analysis_t *out);
 
 /* A data frame from the sender of this packet: the sender's close frame number when this
  * is the first data frame it sent after its close frame, else 0. */

@@ -1,6 +1,7 @@
 /* packet-wsclose.c
  * WebSocket Close Status (WinHTTP): labels every WebSocket close frame with the
- * WINHTTP_WEB_SOCKET_CLOSE_STATUS value a WinHTTP application receives for it.
+ * WINHTTP_WEB_SOCKET_CLOSE_STATUS value a WinHTTP application receives for it, and shows
+ * what the WinHTTP client's calls return there (winhttp_api.c decides; this file draws).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -8,23 +9,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <epan/dissectors/packet-http.h>
-#include <epan/dissectors/packet-tcp.h>
 #include <epan/epan_dissect.h>
 #include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
-#include <epan/proto_data.h>
 #include <epan/tap.h>
 
 #include "close_handshake.h"
 #include "close_payload.h"
 #include "packet-wsclose.h"
+#include "winhttp_api.h"
 #include "winhttp_status.h"
 #include "wsclose_compat.h"
 #include "wsclose_frame.h"
 #include "wsclose_note.h"
 #include "wsclose_stats.h"
+#include "wsclose_watch.h"
 
 void proto_register_wsclose(void);
 void proto_reg_handoff_wsclose(void);
@@ -45,15 +45,25 @@ static int hf_wsclose_from = -1;
 static int hf_wsclose_initiator = -1;
 static int hf_wsclose_reply_in = -1;
 static int hf_wsclose_request_in = -1;
+static int hf_wsclose_duplicate_of = -1;
+static int hf_wsclose_sender_close_in = -1;
 static int hf_wsclose_time = -1;
 static int hf_wsclose_abort = -1;
+static int hf_wsclose_abort_tcp = -1;
+static int hf_wsclose_abort_by = -1;
+static int hf_wsclose_abort_ended_in = -1;
 static int hf_wsclose_websocket_h = -1;
 static int hf_wsclose_dotnet = -1;
 static int hf_wsclose_iana = -1;
 static int hf_wsclose_api_receive = -1;
+static int hf_wsclose_api_receive_error = -1;
 static int hf_wsclose_api_error = -1;
 static int hf_wsclose_api_query = -1;
+static int hf_wsclose_api_query_error = -1;
+static int hf_wsclose_api_query_status = -1;
+static int hf_wsclose_api_query_reason = -1;
 static int hf_wsclose_api_call = -1;
+static int hf_wsclose_api_close_error = -1;
 
 static int ett_wsclose = -1;
 static int ett_wsclose_alias = -1;
@@ -71,44 +81,12 @@ static expert_field ei_wsclose_status_differs = EI_INIT;
 static expert_field ei_wsclose_data_after_close = EI_INIT;
 static expert_field ei_wsclose_duplicate_close = EI_INIT;
 static expert_field ei_wsclose_abort_without_close = EI_INIT;
+static expert_field ei_wsclose_end_without_close = EI_INIT;
 static expert_field ei_wsclose_close_timeout = EI_INIT;
 static expert_field ei_wsclose_reason_over_123 = EI_INIT;
 
-/*
- * The taps that see what carries no WebSocket bytes.  Each tap listener costs every packet
- * a little (with one listener, every dissector queues its tap data), so only one is there
- * at a time: the HTTP 101 watch while a file has shown no WebSocket yet, then the FIN and
- * RST watch.  Both only help wsclose dissect (TL_IS_DISSECTOR_HELPER): tshark does not
- * dissect for them.  Later passes draw the aborts of a frame from a postdissector,
- * registered at the first abort (4.0 to 4.6 export no way to remove a postdissector).
- */
-static struct {
-    int upgrade_tapdata;
-    bool upgrade_active;
-    bool upgrade_retire; /* the FIN watch has started: the 101 watch goes at the next tap */
-    int fin_tapdata;
-    bool fin_active;
-    dissector_handle_t ends_handle;
-    bool ends_registered;
-} watch;
-
-/* p_add_proto_data keys (pinfo->pool): the packet note is 0 (wsclose_note.c). */
-#define DRAWN_KEY 1 /* this frame's aborts are drawn */
-
-/* Windows error codes that the WinHTTP reference names for the WebSocket calls. */
-#define WSCLOSE_ERROR_INVALID_PARAMETER 87
-#define WSCLOSE_ERROR_INVALID_OPERATION 4317
-#define WSCLOSE_ERROR_INVALID_SERVER_RESPONSE 12152
-
-static const value_string api_error_vals[] = {
-    {WSCLOSE_ERROR_INVALID_PARAMETER, "ERROR_INVALID_PARAMETER"},
-    {WSCLOSE_ERROR_INVALID_OPERATION, "ERROR_INVALID_OPERATION"},
-    {WSCLOSE_ERROR_INVALID_SERVER_RESPONSE, "ERROR_WINHTTP_INVALID_SERVER_RESPONSE"},
-    {0, NULL},
-};
-
-/* WinHttpWebSocketClose and WinHttpWebSocketShutdown take a reason of 0 to 123 bytes. */
-#define WINHTTP_REASON_MAX 123
+/* Filled from winhttp_api's table at registration: the codes live there. */
+static value_string api_error_vals[8];
 
 /*
  * A reason longer than a control frame allows is already an error; looking at more of it
@@ -133,9 +111,12 @@ static wsclose_pref_bool_t pref_chat_items = true;
 /* WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, in seconds; the reference's default. */
 static unsigned pref_close_timeout = 10;
 
+/* The name of a code in the chosen name set, or NULL. */
 static const char *
-name_in_set(const wsclose_code_info_t *row)
+name_in_set(unsigned code)
 {
+    const wsclose_code_info_t *row = wsclose_code_info(code);
+
     if (!row)
         return NULL;
     switch (pref_name_set) {
@@ -191,17 +172,12 @@ add_expert_format(packet_info *pinfo, proto_item *ti, expert_field *ei, const ch
     note_expert(pinfo, ei);
 }
 
-/* wsclose.status shows the WinHTTP name where there is one, and the class otherwise. */
+/* wsclose.status and wsclose.api.query.status show the WinHTTP name where there is one,
+ * and the class otherwise. */
 static void
 format_status(char *buf, uint32_t code)
 {
-    const wsclose_code_info_t *info = wsclose_winhttp_status(code);
-
-    if (info)
-        snprintf(buf, ITEM_LABEL_LENGTH, "%s (%u)", info->winhttp, code);
-    else
-        snprintf(buf, ITEM_LABEL_LENGTH, "%u (%s)", code,
-                 wsclose_class_label(wsclose_classify(code)));
+    wsclose_status_text(buf, ITEM_LABEL_LENGTH, code);
 }
 
 /* The built-in dissector ends its Info text with a space when the frame is not masked. */
@@ -215,14 +191,6 @@ info_append(packet_info *pinfo, const char *label)
     col_append_lstr(pinfo->cinfo, COL_INFO, (*text && text[strlen(text) - 1] != ' ') ? " [" : "[",
                     label, "]", COL_ADD_LSTR_TERMINATOR);
 }
-
-static const value_string short_class_vals[] = {
-    {WSCLOSE_CLASS_RESERVED, "reserved"},
-    {WSCLOSE_CLASS_REGISTERED, "registered"},
-    {WSCLOSE_CLASS_PRIVATE, "private use"},
-    {WSCLOSE_CLASS_INVALID, "invalid"},
-    {0, NULL},
-};
 
 /* The name sets that may lack a name for a WinHTTP enum value (.NET has none for 1006 and
  * 1015). */
@@ -246,17 +214,21 @@ info_append_code(packet_info *pinfo, unsigned code, wsclose_class_t cls)
         snprintf(label, sizeof(label), "%u: no %s name", code,
                  val_to_str_const((uint32_t)pref_name_set, name_set_short_vals, "such"));
     else
-        snprintf(label, sizeof(label), "%u: %s", code,
-                 val_to_str_const(cls, short_class_vals, "unclassified"));
+        snprintf(label, sizeof(label), "%u: %s", code, wsclose_class_short_label(cls));
     info_append(pinfo, label);
 }
 
-/* The Info label and subtree title of a status, in the chosen name set. */
+/*
+ * The Info label and subtree title of a close frame's status, in the chosen name set.  Each
+ * situation reads differently at a glance: a status code, no status code (the receiver
+ * reports 1005), and a code that only APIs may report sent in a close frame anyway.
+ */
 static void
 label_status(packet_info *pinfo, proto_item *ti, unsigned code, bool empty)
 {
-    const char *name = name_in_set(wsclose_code_info(code));
+    const char *name = name_in_set(code);
     wsclose_class_t cls = wsclose_classify(code);
+    char label[96];
 
     if (!ti) {
         /* no subtree title to write */
@@ -269,7 +241,16 @@ label_status(packet_info *pinfo, proto_item *ti, unsigned code, bool empty)
     else
         proto_item_append_text(ti, ": %u (%s)", code, wsclose_class_label(cls));
 
-    if (name)
+    if (empty) {
+        snprintf(label, sizeof(label), name ? "no status code: %s" : "no status code", name);
+        info_append(pinfo, label);
+    } else if (wsclose_code_is_api_only(code)) {
+        if (name)
+            snprintf(label, sizeof(label), "%s (%u) sent in a close frame", name, code);
+        else
+            snprintf(label, sizeof(label), "%u sent in a close frame", code);
+        info_append(pinfo, label);
+    } else if (name)
         info_append(pinfo, name);
     else if (pref_name_set != NAME_SET_NONE)
         info_append_code(pinfo, code, cls);
@@ -288,6 +269,14 @@ add_generated_string(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int le
      * cost for each item of -V and of the GUI's packet details. */
     if (tree && (PTREE_DATA(tree)->visible || proto_field_is_referenced(tree, hf)))
         proto_item_set_generated(proto_tree_add_string(tree, hf, tvb, offset, len, value));
+}
+
+/* A generated integer item (frame links, error codes, statuses), built only when wanted. */
+static inline void
+add_generated_uint(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, uint32_t value)
+{
+    if (tree && (PTREE_DATA(tree)->visible || proto_field_is_referenced(tree, hf)))
+        proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, offset, len, value));
 }
 
 /* The same code's name in websocket.h, .NET and the IANA registry, where it has one. */
@@ -346,7 +335,8 @@ add_range(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int offset, unsig
     proto_item_set_generated(ti);
 }
 
-/* Where this close frame stands in its connection's closing handshake. */
+/* Where this close frame stands in its connection's closing handshake.  Expert summaries
+ * carry no frame numbers, so that the same finding groups; the links are fields. */
 static void
 add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *ti,
               const wsclose_analysis_t *an)
@@ -361,30 +351,27 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
                              wsclose_handshake_side_name(an->initiator));
     }
     if (an->duplicate_of) {
-        add_expert_format(pinfo, ti, &ei_wsclose_duplicate_close,
-                          "Second close frame from the %s (its first is frame %u)",
-                          wsclose_handshake_side_name(an->from), an->duplicate_of);
+        add_generated_uint(tree, hf_wsclose_duplicate_of, tvb, 0, 0, an->duplicate_of);
+        add_expert_format(pinfo, ti, &ei_wsclose_duplicate_close, "Second close frame from the %s",
+                          wsclose_handshake_side_name(an->from));
         return;
     }
-    if (an->reply_in && proto_field_is_referenced(tree, hf_wsclose_reply_in)) {
-        it = proto_tree_add_uint(tree, hf_wsclose_reply_in, tvb, 0, 0, an->reply_in);
-        proto_item_set_generated(it);
-    }
+    if (an->reply_in)
+        add_generated_uint(tree, hf_wsclose_reply_in, tvb, 0, 0, an->reply_in);
     if (an->request_in) {
-        if (proto_field_is_referenced(tree, hf_wsclose_request_in)) {
-            it = proto_tree_add_uint(tree, hf_wsclose_request_in, tvb, 0, 0, an->request_in);
-            proto_item_set_generated(it);
-        }
+        add_generated_uint(tree, hf_wsclose_request_in, tvb, 0, 0, an->request_in);
         if (proto_field_is_referenced(tree, hf_wsclose_time)) {
             it = proto_tree_add_time(tree, hf_wsclose_time, tvb, 0, 0, &an->reply_time);
             proto_item_set_generated(it);
         }
+        /* RFC 6455 lets the answer carry a status of its own ("typically echoes"), and a
+         * WinHTTP client answers with whatever its WinHttpWebSocketClose passes. */
         if (an->status_differs) {
             add_expert_format(pinfo, ti, &ei_wsclose_status_differs,
-                              "The %s answered with a status that differs from the "
-                              "initiating close's %u (frame %u)",
-                              wsclose_handshake_side_name(an->from), an->request_status,
-                              an->request_in);
+                              "The %s answered the %s's %u with %u",
+                              wsclose_handshake_side_name(an->from),
+                              wsclose_handshake_side_name(WSCLOSE_PEER(an->from)),
+                              an->request_status, an->reply_status);
         }
     }
 }
@@ -393,241 +380,255 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
 static bool
 api_wanted(proto_tree *tree)
 {
-    return proto_field_is_referenced(tree, hf_wsclose_api_receive) ||
-           proto_field_is_referenced(tree, hf_wsclose_api_error) ||
-           proto_field_is_referenced(tree, hf_wsclose_api_query) ||
-           proto_field_is_referenced(tree, hf_wsclose_api_call);
+    return tree &&
+           (PTREE_DATA(tree)->visible || proto_field_is_referenced(tree, hf_wsclose_api_receive) ||
+            proto_field_is_referenced(tree, hf_wsclose_api_receive_error) ||
+            proto_field_is_referenced(tree, hf_wsclose_api_error) ||
+            proto_field_is_referenced(tree, hf_wsclose_api_query) ||
+            proto_field_is_referenced(tree, hf_wsclose_api_query_error) ||
+            proto_field_is_referenced(tree, hf_wsclose_api_query_status) ||
+            proto_field_is_referenced(tree, hf_wsclose_api_query_reason) ||
+            proto_field_is_referenced(tree, hf_wsclose_api_call) ||
+            proto_field_is_referenced(tree, hf_wsclose_api_close_error));
 }
 
+/* An error code of a call, in its own field and in wsclose.api.error (every error here). */
 static void
-add_api_error(proto_tree *tree, tvbuff_t *tvb, int offset, int len, uint32_t error)
+add_api_error(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, uint32_t error)
 {
-    proto_item_set_generated(
-        proto_tree_add_uint(tree, hf_wsclose_api_error, tvb, offset, len, error));
+    add_generated_uint(tree, hf, tvb, offset, len, error);
+    add_generated_uint(tree, hf_wsclose_api_error, tvb, offset, len, error);
 }
 
-/* What QueryCloseStatus reports when no close frame has been received. */
-static void
-add_no_close_query(proto_tree *tree, tvbuff_t *tvb, int offset, int len)
-{
-    add_generated_string(tree, hf_wsclose_api_query, tvb, offset, len,
-                         "ERROR_INVALID_OPERATION (4317): no close frame has been received");
-    add_api_error(tree, tvb, offset, len, WSCLOSE_ERROR_INVALID_OPERATION);
-}
-
-/* A close reason as the application gets it: its length, then the text (quotes and control
- * characters escaped) or, when it is not UTF-8, its bytes in hex. */
+/* "NAME (code)" of an error code. */
 static const char *
-format_reason(wmem_allocator_t *pool, const uint8_t *reason, size_t len, bool utf8)
+api_error_text(wmem_allocator_t *pool, uint32_t error)
 {
-    wmem_strbuf_t *buf = wmem_strbuf_new(pool, "");
+    return wmem_strdup_printf(pool, "%s (%u)", wsclose_api_error_name(error), error);
+}
+
+/* "usStatus NAME (code), reason ..." of a status and reason a call passes or reports. */
+static const char *
+api_status_text(wmem_allocator_t *pool, uint16_t status, const uint8_t *reason, size_t len,
+                bool utf8)
+{
+    char status_text[96];
+    char reason_text[WSCLOSE_API_REASON_TEXT_MAX];
+
+    wsclose_status_text(status_text, sizeof(status_text), status);
+    wsclose_api_format_reason(reason_text, sizeof(reason_text), reason, len, utf8);
+    return wmem_strdup_printf(pool, "usStatus %s, %s", status_text, reason_text);
+}
+
+/* The reason QueryCloseStatus returns, as a string field: the text, or its bytes in hex. */
+static void
+add_query_reason(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, int offset, int len,
+                 const wsclose_api_result_t *r)
+{
+    wmem_strbuf_t *hex;
     size_t i;
 
-    if (len == 0)
-        return "no reason";
-    wmem_strbuf_append_printf(buf, "reason %zu byte%s", len, len == 1 ? "" : "s");
-    if (!utf8) {
-        wmem_strbuf_append(buf, " (not UTF-8):");
-        for (i = 0; i < len; i++)
-            wmem_strbuf_append_printf(buf, " %02x", reason[i]);
-        return wmem_strbuf_get_str(buf);
+    if (r->query_reason_utf8) {
+        add_generated_string(
+            tree, hf_wsclose_api_query_reason, tvb, offset, len,
+            wmem_strndup(pinfo->pool, (const char *)r->query_reason, r->query_reason_len));
+        return;
     }
-    wmem_strbuf_append(buf, " \"");
-    for (i = 0; i < len; i++) {
-        if (reason[i] == '"' || reason[i] == '\\')
-            wmem_strbuf_append_printf(buf, "\\%c", reason[i]);
-        else if (reason[i] < 0x20 || reason[i] == 0x7f)
-            wmem_strbuf_append_printf(buf, "\\x%02x", reason[i]);
-        else
-            wmem_strbuf_append_c(buf, (char)reason[i]);
-    }
-    wmem_strbuf_append_c(buf, '"');
-    return wmem_strbuf_get_str(buf);
+    hex = wmem_strbuf_new(pinfo->pool, "");
+    for (i = 0; i < r->query_reason_len; i++)
+        wmem_strbuf_append_printf(hex, i ? " %02x" : "%02x", r->query_reason[i]);
+    add_generated_string(tree, hf_wsclose_api_query_reason, tvb, offset, len,
+                         wmem_strbuf_get_str(hex));
 }
 
-/* A status as WinHTTP's API names it: the enum member, or where the code stands. */
-static const char *
-api_status(wmem_allocator_t *pool, unsigned code)
-{
-    const wsclose_code_info_t *info = wsclose_winhttp_status(code);
-
-    if (info)
-        return wmem_strdup_printf(pool, "usStatus %u (%s)", code, info->winhttp);
-    return wmem_strdup_printf(pool, "usStatus %u (not in the enum)", code);
-}
-
-/* One close frame, the parts of it the WinHTTP client view needs. */
-typedef struct {
-    const wsclose_frame_header_t *hdr;
-    const wsclose_payload_t *cp;
-    const uint8_t *reason; /* unmasked reason bytes examined */
-    size_t reason_len;
-    int offset;
-    int len;
-} close_view_t;
-
-/*
- * A close frame the client receives: what WinHttpWebSocketReceive returns for it and what
- * WinHttpWebSocketQueryCloseStatus then reports.
- */
+/* What WinHttpWebSocketReceive and then WinHttpWebSocketQueryCloseStatus return.  why: what
+ * ended the connection, for an abort. */
 static void
-add_client_receive(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const close_view_t *v,
-                   const wsclose_analysis_t *an)
+add_client_receive(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, int offset, int len,
+                   const wsclose_api_result_t *r, bool answer, const char *why)
 {
-    const char *receive;
+    const char *receive = NULL;
 
-    if (an->duplicate_of || !api_wanted(tree))
+    switch (r->receive) {
+    case WSCLOSE_RECEIVE_NONE:
         return;
-    if (v->cp->kind == WSCLOSE_PAYLOAD_ONE_BYTE ||
-        v->hdr->payload_len > WSCLOSE_CONTROL_PAYLOAD_MAX) {
-        add_generated_string(tree, hf_wsclose_api_receive, tvb, v->offset, v->len,
-                             "fails: ERROR_WINHTTP_INVALID_SERVER_RESPONSE (12152), invalid data "
-                             "received from the server");
-        add_api_error(tree, tvb, v->offset, v->len, WSCLOSE_ERROR_INVALID_SERVER_RESPONSE);
-        add_no_close_query(tree, tvb, v->offset, v->len);
-        return;
-    }
-    receive = an->request_in ? "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE (to a Receive after "
-                               "WinHttpWebSocketShutdown; a waiting WinHttpWebSocketClose "
-                               "returns NO_ERROR)"
-                             : "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE";
-    if (!v->hdr->fin)
+    case WSCLOSE_RECEIVE_CLOSE_BUFFER:
+        receive = answer ? "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE (to a Receive after "
+                           "WinHttpWebSocketShutdown; a waiting WinHttpWebSocketClose returns "
+                           "NO_ERROR)"
+                         : "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE";
+        if (r->fin_undocumented)
+            receive = wmem_strdup_printf(pinfo->pool,
+                                         "%s; the reference is silent on a close frame with "
+                                         "FIN=0 (Wine accepts it)",
+                                         receive);
+        break;
+    case WSCLOSE_RECEIVE_INVALID:
         receive = wmem_strdup_printf(pinfo->pool,
-                                     "%s; the reference is silent on a close "
-                                     "frame with FIN=0 (Wine accepts it)",
-                                     receive);
-    add_generated_string(tree, hf_wsclose_api_receive, tvb, v->offset, v->len, receive);
-    if (v->cp->kind == WSCLOSE_PAYLOAD_EMPTY) {
-        add_generated_string(tree, hf_wsclose_api_query, tvb, v->offset, v->len,
-                             "usStatus 1005 (WINHTTP_WEB_SOCKET_EMPTY_CLOSE_STATUS), no reason");
+                                     "fails: %s, invalid data received from the "
+                                     "server",
+                                     api_error_text(pinfo->pool, r->receive_error));
+        break;
+    case WSCLOSE_RECEIVE_ABORTED:
+        receive = wmem_strdup_printf(pinfo->pool, "fails: the connection was aborted (%s)", why);
+        break;
+    }
+    add_generated_string(tree, hf_wsclose_api_receive, tvb, offset, len, receive);
+    if (r->receive_error)
+        add_api_error(tree, hf_wsclose_api_receive_error, tvb, offset, len, r->receive_error);
+    if (!r->query)
+        return;
+    if (r->query_error) {
+        add_generated_string(tree, hf_wsclose_api_query, tvb, offset, len,
+                             wmem_strdup_printf(pinfo->pool, "%s: no close frame has been received",
+                                                api_error_text(pinfo->pool, r->query_error)));
+        add_api_error(tree, hf_wsclose_api_query_error, tvb, offset, len, r->query_error);
         return;
     }
-    add_generated_string(tree, hf_wsclose_api_query, tvb, v->offset, v->len,
-                         wmem_strdup_printf(pinfo->pool, "%s, %s",
-                                            api_status(pinfo->pool, v->cp->code),
-                                            format_reason(pinfo->pool, v->reason, v->reason_len,
-                                                          v->cp->reason_utf8)));
+    add_generated_string(tree, hf_wsclose_api_query, tvb, offset, len,
+                         api_status_text(pinfo->pool, r->query_status, r->query_reason,
+                                         r->query_reason_len, r->query_reason_utf8));
+    add_generated_uint(tree, hf_wsclose_api_query_status, tvb, offset, len, r->query_status);
+    add_query_reason(tree, tvb, pinfo, offset, len, r);
 }
 
-/* A close frame the client sends: the call that sends such a frame. */
+/* The call that sent a client close frame, or why none can have. */
 static void
-add_client_call(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *ti,
-                const close_view_t *v, const wsclose_analysis_t *an)
+add_client_call(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, int offset,
+                int len, const wsclose_api_frame_t *f, const wsclose_api_result_t *r,
+                uint32_t request_in)
 {
     const char *args;
 
-    if (an->duplicate_of || v->cp->kind != WSCLOSE_PAYLOAD_CODE)
+    if (r->call == WSCLOSE_CALL_NONE)
         return;
-    if (v->hdr->payload_len - 2 > WINHTTP_REASON_MAX) {
-        add_expert_format(pinfo, ti, &ei_wsclose_reason_over_123,
-                          "Close reason of %" PRIu64 " bytes: WinHttpWebSocketClose and "
-                          "WinHttpWebSocketShutdown refuse reasons over 123 bytes "
-                          "(ERROR_INVALID_PARAMETER), so this client does not close through "
-                          "WinHTTP",
-                          v->hdr->payload_len - 2);
-        if (api_wanted(tree))
+    if (r->call == WSCLOSE_CALL_REFUSED) {
+        add_expert(pinfo, ti, &ei_wsclose_reason_over_123);
+        if (api_wanted(tree)) {
             add_generated_string(
-                tree, hf_wsclose_api_call, tvb, v->offset, v->len,
-                "none: WinHttpWebSocketClose and WinHttpWebSocketShutdown refuse a "
-                "reason over 123 bytes (ERROR_INVALID_PARAMETER, 87)");
+                tree, hf_wsclose_api_call, tvb, offset, len,
+                wmem_strdup_printf(pinfo->pool,
+                                   "none: WinHttpWebSocketClose and WinHttpWebSocketShutdown "
+                                   "refuse a reason over %u bytes (%s)",
+                                   WSCLOSE_API_REASON_MAX,
+                                   api_error_text(pinfo->pool, r->call_error)));
+            add_api_error(tree, hf_wsclose_api_close_error, tvb, offset, len, r->call_error);
+        }
         return;
     }
     if (!api_wanted(tree))
         return;
-    args = wmem_strdup_printf(
-        pinfo->pool, "%s, %s", api_status(pinfo->pool, v->cp->code),
-        format_reason(pinfo->pool, v->reason, v->reason_len, v->cp->reason_utf8));
-    if (an->request_in)
-        add_generated_string(tree, hf_wsclose_api_call, tvb, v->offset, v->len,
+    args = api_status_text(pinfo->pool, r->call_status, f->reason, f->payload.reason_len,
+                           f->payload.reason_utf8);
+    if (r->call == WSCLOSE_CALL_CLOSE_ANSWER)
+        add_generated_string(tree, hf_wsclose_api_call, tvb, offset, len,
                              wmem_strdup_printf(pinfo->pool,
                                                 "WinHttpWebSocketClose (%s), answering the "
                                                 "server's close (frame %u)",
-                                                args, an->request_in));
+                                                args, request_in));
     else
         add_generated_string(
-            tree, hf_wsclose_api_call, tvb, v->offset, v->len,
+            tree, hf_wsclose_api_call, tvb, offset, len,
             wmem_strdup_printf(pinfo->pool,
                                "WinHttpWebSocketClose or WinHttpWebSocketShutdown (%s)", args));
 }
 
-/* A server close that answers the client's close after WinHTTP's close timeout. */
-static void
-check_close_timeout(packet_info *pinfo, proto_item *ti, const wsclose_analysis_t *an)
+/* The side that sent this packet and how, as "FIN from the server". */
+static const char *
+end_text(wmem_allocator_t *pool, bool rst, wsclose_side_t sender)
 {
-    if (an->from != WSCLOSE_SIDE_SERVER || !an->request_in ||
-        an->reply_time.secs < (time_t)pref_close_timeout ||
-        (an->reply_time.secs == (time_t)pref_close_timeout && an->reply_time.nsecs == 0))
-        return;
-    add_expert_format(pinfo, ti, &ei_wsclose_close_timeout,
-                      "The server's close comes %ld.%03d s after the client's (frame %u), "
-                      "later than the client's close timeout (WINHTTP_OPTION_WEB_SOCKET_CLOSE_"
-                      "TIMEOUT, %u s): a WinHttpWebSocketClose waiting for it has failed by then",
-                      (long)an->reply_time.secs, an->reply_time.nsecs / 1000000, an->request_in,
-                      pref_close_timeout);
+    return wmem_strdup_printf(pool, "%s from the %s", rst ? "RST" : "FIN",
+                              wsclose_handshake_side_name(sender));
 }
 
-/* The items of an endpoint whose connection aborted at this frame (RFC 6455 7.1.5). */
-static void
+/* The items of an endpoint whose connection aborted at this frame (RFC 6455 7.1.5); returns
+ * its subtree's item. */
+static proto_item *
 show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn,
            wsclose_side_t endpoint)
 {
-    const wsclose_code_info_t *aborted = wsclose_winhttp_status(WSCLOSE_ABORTED_CODE);
     const char *me = wsclose_handshake_side_name(endpoint);
-    const char *peer = wsclose_handshake_side_name(WSCLOSE_PEER(endpoint));
-    const wsclose_side_t sender_side = wsclose_handshake_side(conn, pinfo);
-    const char *sender = wsclose_handshake_side_name(sender_side);
-    const char *how = conn->side[endpoint].recv_end_rst ? "RST" : "FIN";
-    /* "from the server before its close frame", "from the client before the server's ..." */
-    const char *whose = sender_side == WSCLOSE_PEER(endpoint)
-                            ? "its"
-                            : wmem_strdup_printf(pinfo->pool, "the %s's", peer);
+    const wsclose_side_t sender = wsclose_handshake_side(conn, pinfo);
+    const bool rst = conn->side[endpoint].recv_end_rst;
+    const char *how = end_text(pinfo->pool, rst, sender);
+    const char *name = name_in_set(WSCLOSE_ABORTED_CODE);
+    /* When the other side ended the connection first, this end answers that one. */
+    const char *after = conn->end_frame != pinfo->num && conn->end_by != sender
+                            ? wmem_strdup_printf(pinfo->pool, ", after the %s's %s",
+                                                 wsclose_handshake_side_name(conn->end_by),
+                                                 conn->end_rst ? "RST" : "FIN")
+                            : "";
+    const char *named = name ? wmem_strdup_printf(pinfo->pool, " (%s)", name) : "";
     proto_item *ti;
     proto_tree *ab_tree;
-    char label[96];
+    wsclose_api_result_t r;
 
     ti = proto_tree_add_protocol_format(
         tree, proto_wsclose, tvb, 0, 0,
-        "WebSocket Close Status (WinHTTP): %s (%u) for the %s: TCP %s from the %s before %s "
-        "close frame",
-        aborted->winhttp, WSCLOSE_ABORTED_CODE, me, how, sender, whose);
+        "WebSocket Close Status (WinHTTP): abort for the %s%s: TCP %s before the %s's close "
+        "frame%s",
+        me, named, how, wsclose_handshake_side_name(WSCLOSE_PEER(endpoint)), after);
     ab_tree = proto_item_add_subtree(ti, ett_wsclose);
     add_generated_string(ab_tree, hf_wsclose_abort, tvb, 0, 0, me);
-    add_winhttp_status(ab_tree, tvb, 0, 0, aborted);
-    if (endpoint == WSCLOSE_SIDE_CLIENT && api_wanted(ab_tree)) {
-        add_generated_string(
-            ab_tree, hf_wsclose_api_receive, tvb, 0, 0,
-            wmem_strdup_printf(pinfo->pool,
-                               "fails: the connection was aborted (TCP %s from the %s "
-                               "before %s close frame)",
-                               how, sender, whose));
-        add_no_close_query(ab_tree, tvb, 0, 0);
-    }
-    if (endpoint == WSCLOSE_SIDE_CLIENT)
+    add_generated_string(ab_tree, hf_wsclose_abort_tcp, tvb, 0, 0, rst ? "RST" : "FIN");
+    add_generated_string(ab_tree, hf_wsclose_abort_by, tvb, 0, 0,
+                         wsclose_handshake_side_name(conn->end_by));
+    add_generated_uint(ab_tree, hf_wsclose_abort_ended_in, tvb, 0, 0, conn->end_frame);
+    if (endpoint == WSCLOSE_SIDE_CLIENT) {
+        if (api_wanted(ab_tree)) {
+            wsclose_api_abort(rst, WSCLOSE_IMPL_REFERENCE, &r);
+            add_client_receive(ab_tree, tvb, pinfo, 0, 0, &r, false,
+                               wmem_strdup_printf(pinfo->pool,
+                                                  "TCP %s before the server's "
+                                                  "close frame%s",
+                                                  how, after));
+        }
         add_expert_format(pinfo, ti, &ei_wsclose_abort_without_close,
-                          "TCP %s without a close frame from the server: the client's WinHTTP "
-                          "calls fail, the connection was aborted (%s, %u)",
-                          how, aborted->winhttp, WSCLOSE_ABORTED_CODE);
-    else
+                          "TCP %s without a close frame from the server: the WinHTTP client's "
+                          "calls fail, the connection was aborted",
+                          rst ? "RST" : "FIN");
+    } else {
         add_expert_format(pinfo, ti, &ei_wsclose_abort_without_close,
                           "TCP %s without a close frame from the client: the server's "
-                          "connection closed abnormally (%s, %u)",
-                          how, aborted->winhttp, WSCLOSE_ABORTED_CODE);
-    snprintf(label, sizeof(label), "%s for the %s", aborted->winhttp, me);
-    info_append(pinfo, label);
+                          "connection closed abnormally",
+                          rst ? "RST" : "FIN");
+    }
+    info_append(pinfo,
+                wmem_strdup_printf(pinfo->pool, "Abort for the %s%s: %s%s", me, named, how, after));
+    return ti;
 }
 
-/* Every endpoint whose connection aborted at this frame. */
+/* Every endpoint whose connection aborted at this frame (the watch's callback). */
 static void
-show_aborts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn)
+draw_aborts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn)
 {
     const char *caller_proto = pinfo->current_proto;
+    wsclose_packet_note_t *note = wsclose_note_wanted() ? wsclose_packet_note(pinfo) : NULL;
+    const wsclose_endpoint_t *client = &conn->side[WSCLOSE_SIDE_CLIENT];
     wsclose_side_t endpoint;
+    proto_item *ti;
 
     /* So that the expert items name WSCLOSE, not the protocol that happens to be current. */
     pinfo->current_proto = "WSCLOSE";
     for (endpoint = WSCLOSE_SIDE_CLIENT; endpoint <= WSCLOSE_SIDE_SERVER; endpoint++) {
-        if (wsclose_handshake_aborted_at(conn, endpoint, pinfo->num))
-            show_abort(tree, tvb, pinfo, conn, endpoint);
+        if (!wsclose_handshake_aborted_at(conn, endpoint, pinfo->num))
+            continue;
+        ti = show_abort(tree, tvb, pinfo, conn, endpoint);
+        if (note)
+            note->aborted[endpoint] = true;
+        /* The client ends its TCP connection without a close frame of its own: the server's
+         * connection aborts here. */
+        if (endpoint == WSCLOSE_SIDE_SERVER &&
+            wsclose_api_end_without_close(
+                wsclose_handshake_side(conn, pinfo) == WSCLOSE_SIDE_CLIENT,
+                client->close_frame != 0 && client->close_frame <= pinfo->num))
+            add_expert(pinfo, ti, &ei_wsclose_end_without_close);
+    }
+    if (note) {
+        note->connection_aborted = conn->abort_frame == pinfo->num;
+        note->ended_by = conn->end_by;
+        /* A connection first met at its end (no close frame was seen) counts here. */
+        wsclose_note_connection(pinfo, conn);
     }
     pinfo->current_proto = caller_proto;
 }
@@ -658,7 +659,7 @@ check_code(packet_info *pinfo, proto_item *ti, unsigned code, wsclose_class_t cl
     } else if (cls == WSCLOSE_CLASS_RESERVED || cls == WSCLOSE_CLASS_INVALID) {
         add_expert_format(pinfo, ti, &ei_wsclose_reserved_code,
                           "Close code %u is %s and must not be sent (RFC 6455 7.4.2)", code,
-                          cls == WSCLOSE_CLASS_RESERVED ? "reserved" : "invalid");
+                          wsclose_class_short_label(cls));
     }
 }
 
@@ -669,7 +670,7 @@ check_code(packet_info *pinfo, proto_item *ti, unsigned code, wsclose_class_t cl
  * in the modes that fake only fields.
  */
 static bool
-field_referenced(int hf)
+field_in_use(int hf)
 {
     return proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
 }
@@ -681,7 +682,7 @@ expert_fields_referenced(void)
     unsigned i;
 
     for (i = 0; i < G_N_ELEMENTS(expert_generic_hf); i++)
-        if (expert_generic_hf[i] > 0 && field_referenced(expert_generic_hf[i]))
+        if (expert_generic_hf[i] > 0 && field_in_use(expert_generic_hf[i]))
             return true;
     return false;
 }
@@ -697,22 +698,14 @@ expert_fields_referenced(void)
 static proto_tree *
 tree_if_wanted(proto_tree *tree)
 {
-    if (!tree || PTREE_DATA(tree)->visible || field_referenced(proto_wsclose) ||
+    if (!tree || PTREE_DATA(tree)->visible || field_in_use(proto_wsclose) ||
         expert_fields_referenced() || have_tap_listener(expert_tap_id))
         return tree;
     return NULL;
 }
 
-/* Whether anything asks for the chat item's fields, or shows the tree it would be in. */
-static bool
-chat_wanted(proto_item *ti)
-{
-    if (!ti)
-        return false;
-    return proto_field_is_referenced(ti, ei_wsclose_close.hf) || expert_fields_referenced();
-}
-
-/* The chat-level item that lists every well-formed close in the Expert Information dialog. */
+/* The chat-level item that lists every well-formed close in the Expert Information dialog
+ * and in tshark -z expert. */
 static void
 add_chat(packet_info *pinfo, proto_item *ti, const char *fmt, const char *name, unsigned code)
 {
@@ -722,7 +715,8 @@ add_chat(packet_info *pinfo, proto_item *ti, const char *fmt, const char *name, 
     /* Formatting it costs more than the rest of the close frame: skip it when nothing
      * would show it (no shown tree, no filter or column on its fields, no expert tap, no
      * Expert column). */
-    if (!chat_wanted(ti) && !have_tap_listener(expert_tap_id) &&
+    if (!(ti && proto_field_is_referenced(ti, ei_wsclose_close.hf)) &&
+        !expert_fields_referenced() && !have_tap_listener(expert_tap_id) &&
         !col_get_text(pinfo->cinfo, COL_EXPERT))
         return;
     expert_add_info_format(pinfo, ti, &ei_wsclose_close, fmt, name, code);
@@ -745,23 +739,10 @@ note_close(packet_info *pinfo, const wsclose_payload_t *cp, const wsclose_analys
     cn->from = an->from;
     cn->initiator = an->initiator;
     cn->duplicate = an->duplicate_of != 0;
-    cn->completes_handshake = an->request_in != 0 && !cn->duplicate;
+    cn->completes_handshake = an->clean;
     if (!note->closes)
         note->closes = wmem_list_new(pinfo->pool);
     wmem_list_append(note->closes, cn);
-}
-
-/* What the WinHTTP client's calls learn from this close frame, or send as it. */
-static void
-add_client_view(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *ti,
-                const close_view_t *view, const wsclose_analysis_t *an)
-{
-    if (an->from == WSCLOSE_SIDE_SERVER) {
-        check_close_timeout(pinfo, ti, an);
-        add_client_receive(tree, tvb, pinfo, view, an);
-    } else {
-        add_client_call(tree, tvb, pinfo, ti, view, an);
-    }
 }
 
 /* A close frame whose status the capture cut off (snaplen). */
@@ -771,35 +752,53 @@ not_captured(packet_info *pinfo, tvbuff_t *tvb, proto_tree *cl_tree, proto_item 
 {
     wsclose_analysis_t an;
 
-    wsclose_handshake_close(walk, pinfo, false, 0, &an);
+    wsclose_handshake_close(walk, pinfo, false, 0, false, &an);
     note_close(pinfo, NULL, &an);
     add_handshake(cl_tree, tvb, pinfo, ti, &an);
     add_expert(pinfo, ti, &ei_wsclose_truncated);
     info_append(pinfo, "close status not captured");
 }
 
+/* A server close frame WinHTTP rejects: what the client gets instead of its status. */
+static void
+label_rejected(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, proto_item *ti, int offset,
+               int len, const wsclose_api_result_t *r)
+{
+    const char *error = wsclose_api_error_name(r->receive_error);
+
+    proto_item_append_text(ti, ": rejected by WinHTTP (%s)", error);
+    add_generated_string(tree, hf_wsclose_meaning, tvb, offset, len,
+                         wmem_strdup_printf(pinfo->pool,
+                                            "WinHttpWebSocketReceive fails with %s: invalid "
+                                            "data was received from the server",
+                                            error));
+    info_append(pinfo, wmem_strdup_printf(pinfo->pool,
+                                          "invalid close: WinHTTP Receive fails "
+                                          "with %u",
+                                          r->receive_error));
+}
+
 /*
- * One close frame: frame_len bytes at offset in tvb, of which the header has been checked
- * to be there by the caller's walk (it may still be cut short by the capture).
+ * One close frame: frame_len bytes at offset in tvb, with its parsed header, or NULL when
+ * the capture cut the header short (the payload may be cut short too).
  */
 static void
-dissect_close_frame(tvbuff_t *tvb, int offset, const uint8_t *frame, unsigned captured,
-                    uint32_t frame_len, packet_info *pinfo, proto_tree *tree, wsclose_walk_t *walk)
+dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame_len,
+                    const wsclose_frame_header_t *hdr, packet_info *pinfo, proto_tree *tree,
+                    wsclose_walk_t *walk)
 {
     wsclose_analysis_t an;
-    wsclose_frame_header_t hdr;
-    wsclose_payload_t cp;
+    wsclose_api_frame_t f;
+    wsclose_api_result_t r;
     proto_item *ti;
     proto_tree *cl_tree;
     uint32_t payload_len;
     unsigned payload_captured, examine;
     uint8_t *payload = NULL;
-    /* A well-formed close payload fits here; only an overlong one needs the packet pool. */
-    uint8_t small[WSCLOSE_CONTROL_PAYLOAD_MAX + 2];
-    int payload_offset;
+    const int payload_offset = offset + (int)hdr->header_len;
+    int view_len;
     const wsclose_code_info_t *info = NULL;
-    wsclose_class_t cls = WSCLOSE_CLASS_INVALID;
-    close_view_t view;
+    wsclose_class_t cls;
 
     ti = cl_tree = NULL;
     if (tree) {
@@ -807,85 +806,103 @@ dissect_close_frame(tvbuff_t *tvb, int offset, const uint8_t *frame, unsigned ca
             proto_tree_add_item(tree, proto_wsclose, tvb, offset, MIN(captured, frame_len), ENC_NA);
         cl_tree = proto_item_add_subtree(ti, ett_wsclose);
     }
-
-    if (wsclose_frame_header_parse(frame, MIN(captured, WSCLOSE_HEADER_MAX), &hdr) !=
-        WSCLOSE_HEADER_OK) {
+    if (!hdr) {
         not_captured(pinfo, tvb, cl_tree, ti, walk);
         return;
     }
-    check_frame(pinfo, ti, &hdr);
+    check_frame(pinfo, ti, hdr);
 
-    payload_offset = offset + (int)hdr.header_len;
     /* The payload is what the built-in dissector delimits: its 32-bit frame length keeps
      * only the low bits of a 64-bit payload length.  The wire length still decides the
      * "over 125 bytes" error. */
-    payload_len = frame_len > hdr.header_len ? frame_len - hdr.header_len : 0;
-    payload_captured = captured > hdr.header_len ? captured - hdr.header_len : 0;
-    if (payload_captured > payload_len)
-        payload_captured = payload_len;
-    examine = MIN(payload_captured, REASON_EXAMINE_MAX + 2);
-    if (examine) {
-        payload = examine <= sizeof(small) ? small : (uint8_t *)wmem_alloc(pinfo->pool, examine);
-        memcpy(payload, frame + hdr.header_len, examine);
-        if (hdr.masked)
-            wsclose_unmask(payload, examine, hdr.mask, 0);
-    }
+    payload_len = frame_len - hdr->header_len;
+    payload_captured = MIN(captured - hdr->header_len, payload_len);
     /* What the payload is follows from its length on the wire, not from what was captured. */
     if (payload_len >= 2 && payload_captured < 2) {
         not_captured(pinfo, tvb, cl_tree, ti, walk);
         return;
     }
-    wsclose_payload_parse(payload, payload_len < 2 ? payload_len : examine, &cp);
-    view.hdr = &hdr;
-    view.cp = &cp;
-    view.reason = cp.kind == WSCLOSE_PAYLOAD_CODE ? payload + 2 : NULL;
-    view.reason_len = cp.kind == WSCLOSE_PAYLOAD_CODE ? examine - 2 : 0;
-    view.offset = payload_offset;
-    view.len = (int)MIN(payload_captured, payload_len);
-    /* The status the peer's WinHTTP application reports: the code, or 1005 when empty. */
-    wsclose_handshake_close(walk, pinfo, cp.kind != WSCLOSE_PAYLOAD_ONE_BYTE,
-                            cp.kind == WSCLOSE_PAYLOAD_CODE ? cp.code : WSCLOSE_EMPTY_CODE, &an);
-    note_close(pinfo, &cp, &an);
+    examine = MIN(payload_captured, REASON_EXAMINE_MAX + 2);
+    if (examine) {
+        payload = (uint8_t *)tvb_memdup(pinfo->pool, tvb, payload_offset, examine);
+        if (hdr->masked)
+            wsclose_unmask(payload, examine, hdr->mask, 0);
+    }
+    memset(&f, 0, sizeof(f));
+    wsclose_payload_parse(payload, payload_len < 2 ? payload_len : examine, &f.payload);
+    f.fin = hdr->fin;
+    f.wire_len = hdr->payload_len;
+    f.reason = f.payload.kind == WSCLOSE_PAYLOAD_CODE ? payload + 2 : NULL;
+    view_len = (int)payload_captured;
 
-    switch (cp.kind) {
-    case WSCLOSE_PAYLOAD_EMPTY:
-        info = wsclose_winhttp_status(WSCLOSE_EMPTY_CODE);
-        label_status(pinfo, ti, WSCLOSE_EMPTY_CODE, true);
-        add_winhttp_status(cl_tree, tvb, payload_offset, 0, info);
-        add_handshake(cl_tree, tvb, pinfo, ti, &an);
-        add_client_view(cl_tree, tvb, pinfo, ti, &view, &an);
-        add_chat(pinfo, ti, "Close without status code: %s", info->winhttp, WSCLOSE_EMPTY_CODE);
-        return;
-    case WSCLOSE_PAYLOAD_ONE_BYTE:
+    /* The status the peer's application reports: the code, or 1005 when empty. */
+    wsclose_handshake_close(walk, pinfo, f.payload.kind != WSCLOSE_PAYLOAD_ONE_BYTE,
+                            f.payload.kind == WSCLOSE_PAYLOAD_CODE ? f.payload.code
+                                                                   : WSCLOSE_EMPTY_CODE,
+                            f.payload.kind == WSCLOSE_PAYLOAD_ONE_BYTE ||
+                                hdr->payload_len > WSCLOSE_CONTROL_PAYLOAD_MAX,
+                            &an);
+    note_close(pinfo, &f.payload, &an);
+    f.from_server = an.from == WSCLOSE_SIDE_SERVER;
+    f.duplicate = an.duplicate_of != 0;
+    f.answers = an.request_in != 0;
+    f.answer_delay_ns = (int64_t)an.reply_time.secs * 1000000000 + an.reply_time.nsecs;
+    f.close_timeout_s = pref_close_timeout;
+    wsclose_api_close_frame(&f, WSCLOSE_IMPL_REFERENCE, &r);
+
+    if (f.payload.kind == WSCLOSE_PAYLOAD_CODE && (cl_tree || field_in_use(hf_wsclose_status)))
+        proto_tree_add_uint(cl_tree, hf_wsclose_status, tvb, payload_offset, 2, f.payload.code);
+    if (r.receive == WSCLOSE_RECEIVE_INVALID) {
+        label_rejected(pinfo, cl_tree, tvb, ti, payload_offset, view_len, &r);
+    } else if (f.payload.kind == WSCLOSE_PAYLOAD_ONE_BYTE) {
         proto_item_append_text(ti, ": [Malformed: 1-byte payload]");
-        add_handshake(cl_tree, tvb, pinfo, ti, &an);
-        add_client_view(cl_tree, tvb, pinfo, ti, &view, &an);
-        add_expert(pinfo, ti, &ei_wsclose_one_byte_payload);
         info_append(pinfo, "Malformed close payload");
+    } else {
+        const unsigned code =
+            f.payload.kind == WSCLOSE_PAYLOAD_CODE ? f.payload.code : WSCLOSE_EMPTY_CODE;
+
+        info = wsclose_winhttp_status(code);
+        cls = wsclose_classify(code);
+        label_status(pinfo, ti, code, f.payload.kind == WSCLOSE_PAYLOAD_EMPTY);
+        if (info)
+            add_winhttp_status(cl_tree, tvb, payload_offset,
+                               f.payload.kind == WSCLOSE_PAYLOAD_EMPTY ? 0 : 2, info);
+        else if (wsclose_code_info(code))
+            add_name_sets(cl_tree, tvb, payload_offset, 2, wsclose_code_info(code));
+        if (f.payload.kind == WSCLOSE_PAYLOAD_CODE)
+            add_range(pinfo, cl_tree, tvb, payload_offset, code, cls);
+    }
+    add_handshake(cl_tree, tvb, pinfo, ti, &an);
+    if (r.after_close_timeout) {
+        add_expert_format(pinfo, ti, &ei_wsclose_close_timeout,
+                          "The server's close comes later than the client's close timeout "
+                          "(WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, %u s): a "
+                          "WinHttpWebSocketClose waiting for it has failed by then",
+                          pref_close_timeout);
+    }
+    if (api_wanted(cl_tree))
+        add_client_receive(cl_tree, tvb, pinfo, payload_offset, view_len, &r, f.answers, NULL);
+    add_client_call(cl_tree, tvb, pinfo, ti, payload_offset, view_len, &f, &r, an.request_in);
+
+    switch (f.payload.kind) {
+    case WSCLOSE_PAYLOAD_ONE_BYTE:
+        add_expert(pinfo, ti, &ei_wsclose_one_byte_payload);
+        return;
+    case WSCLOSE_PAYLOAD_EMPTY:
+        if (r.receive != WSCLOSE_RECEIVE_INVALID)
+            add_chat(pinfo, ti, "Close without status code: %s (%u)",
+                     wsclose_winhttp_status(WSCLOSE_EMPTY_CODE)->winhttp, WSCLOSE_EMPTY_CODE);
         return;
     case WSCLOSE_PAYLOAD_CODE:
         break;
     }
-
-    info = wsclose_winhttp_status(cp.code);
-    cls = wsclose_classify(cp.code);
-    if (proto_field_is_referenced(cl_tree, hf_wsclose_status))
-        proto_tree_add_uint(cl_tree, hf_wsclose_status, tvb, payload_offset, 2, cp.code);
-    label_status(pinfo, ti, cp.code, false);
-    if (info)
-        add_winhttp_status(cl_tree, tvb, payload_offset, 2, info);
-    else if (wsclose_code_info(cp.code))
-        add_name_sets(cl_tree, tvb, payload_offset, 2, wsclose_code_info(cp.code));
-    add_range(pinfo, cl_tree, tvb, payload_offset, cp.code, cls);
-    add_handshake(cl_tree, tvb, pinfo, ti, &an);
-    add_client_view(cl_tree, tvb, pinfo, ti, &view, &an);
-    check_code(pinfo, ti, cp.code, cls);
-    if (!cp.reason_utf8) {
+    check_code(pinfo, ti, f.payload.code, wsclose_classify(f.payload.code));
+    if (!f.payload.reason_utf8) {
         add_expert(pinfo, ti, &ei_wsclose_reason_not_utf8);
     }
-    if (info && !wsclose_code_is_api_only(cp.code) && hdr.fin &&
-        hdr.payload_len <= WSCLOSE_CONTROL_PAYLOAD_MAX)
-        add_chat(pinfo, ti, "Close: %s (%u)", info->winhttp, cp.code);
+    if (info && !wsclose_code_is_api_only(f.payload.code) && hdr->fin &&
+        hdr->payload_len <= WSCLOSE_CONTROL_PAYLOAD_MAX)
+        add_chat(pinfo, ti, "Close: %s (%u)", info->winhttp, f.payload.code);
 }
 
 /* A data frame: flagged when it is the first its sender sent after its close frame. */
@@ -895,147 +912,15 @@ check_data_frame(tvbuff_t *tvb, int offset, uint32_t frame_len, packet_info *pin
 {
     wsclose_side_t from;
     uint32_t close_frame = wsclose_handshake_data(walk, pinfo, &from);
+    const int len = (int)MIN((unsigned)tvb_captured_length_remaining(tvb, offset), frame_len);
 
     if (!close_frame)
         return;
-    proto_tree_add_expert_format(
-        tree, pinfo, &ei_wsclose_data_after_close, tvb, offset,
-        MIN((unsigned)tvb_captured_length_remaining(tvb, offset), frame_len),
-        "Data frame from the %s after its close frame (frame %u)",
-        wsclose_handshake_side_name(from), close_frame);
+    proto_tree_add_expert_format(tree, pinfo, &ei_wsclose_data_after_close, tvb, offset, len,
+                                 "Data frame from the %s after its close frame",
+                                 wsclose_handshake_side_name(from));
+    add_generated_uint(tree, hf_wsclose_sender_close_in, tvb, offset, len, close_frame);
     note_expert(pinfo, &ei_wsclose_data_after_close);
-}
-
-/* What the statistics tree counts of an abort. */
-static void
-note_aborts(packet_info *pinfo, const wsclose_connection_t *conn)
-{
-    wsclose_packet_note_t *note;
-    wsclose_side_t endpoint;
-
-    if (!wsclose_note_wanted())
-        return;
-    note = wsclose_packet_note(pinfo);
-    for (endpoint = WSCLOSE_SIDE_CLIENT; endpoint <= WSCLOSE_SIDE_SERVER; endpoint++)
-        note->aborted[endpoint] = wsclose_handshake_aborted_at(conn, endpoint, pinfo->num);
-    note->connection_aborted = conn->abort_frame == pinfo->num;
-    /* A connection first met at its end (no close frame was seen) counts here. */
-    wsclose_note_connection(pinfo, conn);
-}
-
-/* The aborts of a frame, drawn once per pass. */
-static void
-draw_aborts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn)
-{
-    if (p_get_proto_data(pinfo->pool, pinfo, proto_wsclose, DRAWN_KEY))
-        return;
-    p_add_proto_data(pinfo->pool, pinfo, proto_wsclose, DRAWN_KEY, GUINT_TO_POINTER(1));
-    note_aborts(pinfo, conn);
-    show_aborts(tree, tvb, pinfo, conn);
-}
-
-/* Later passes: the aborts an earlier pass recorded for this frame. */
-static int
-dissect_wsclose_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
-{
-    const wsclose_connection_t *conn;
-
-    if (!PINFO_FD_VISITED(pinfo))
-        return 0;
-    conn = wsclose_handshake_aborted_in(pinfo);
-    if (conn)
-        draw_aborts(tree, tvb, pinfo, conn);
-    return 0;
-}
-
-static void
-stop_upgrade_watch(void)
-{
-    if (watch.upgrade_active)
-        remove_tap_listener(&watch.upgrade_tapdata);
-    watch.upgrade_active = false;
-    watch.upgrade_retire = false;
-}
-
-/* Every TCP packet once WebSocket has been seen: a FIN or RST that ends what an endpoint
- * receives before its peer's close frame gets the abort items, added after the packet's
- * dissection (it carries no WebSocket bytes for the wrapper to see). */
-static tap_packet_status
-fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, const void *data,
-                 tap_flags_t flags _U_)
-{
-    const wsclose_connection_t *conn;
-
-    /* Not from the 101 watch's own callback: a listener must not remove itself. */
-    if (watch.upgrade_retire)
-        stop_upgrade_watch();
-    conn = wsclose_handshake_tcp_packet(pinfo, (const struct tcpheader *)data);
-    if (!conn)
-        return TAP_PACKET_DONT_REDRAW;
-    if (!watch.ends_registered) {
-        register_postdissector(watch.ends_handle);
-        watch.ends_registered = true;
-    }
-    draw_aborts(edt->tree, edt->tvb, pinfo, conn);
-    return TAP_PACKET_DONT_REDRAW;
-}
-
-/* from_tap: called from a tap listener (the 101 watch), which must stay until it returns. */
-static void
-start_fin_watch(bool from_tap)
-{
-    GString *error;
-
-    if (watch.fin_active)
-        return;
-    error = register_tap_listener("tcp", &watch.fin_tapdata, NULL, TL_IS_DISSECTOR_HELPER, NULL,
-                                  fin_watch_packet, NULL, NULL);
-    if (error) {
-        g_string_free(error, true);
-        return;
-    }
-    watch.fin_active = true;
-    if (from_tap)
-        watch.upgrade_retire = true;
-    else
-        stop_upgrade_watch();
-}
-
-/* Every HTTP message until the first WebSocket frame: a 101 may have upgraded its
- * connection to WebSocket, which may end before any WebSocket frame. */
-static tap_packet_status
-upgrade_watch_packet(void *tapdata _U_, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
-                     const void *data, tap_flags_t flags _U_)
-{
-    const http_info_value_t *http = (const http_info_value_t *)data;
-
-    if (http && wsclose_handshake_upgrade(http->response_code))
-        start_fin_watch(true);
-    return TAP_PACKET_DONT_REDRAW;
-}
-
-static void
-wsclose_init(void)
-{
-    GString *error;
-
-    if (watch.upgrade_active || watch.fin_active)
-        return;
-    error = register_tap_listener("http", &watch.upgrade_tapdata, NULL, TL_IS_DISSECTOR_HELPER,
-                                  NULL, upgrade_watch_packet, NULL, NULL);
-    if (error)
-        g_string_free(error, true);
-    else
-        watch.upgrade_active = true;
-}
-
-static void
-wsclose_cleanup(void)
-{
-    stop_upgrade_watch();
-    if (watch.fin_active)
-        remove_tap_listener(&watch.fin_tapdata);
-    watch.fin_active = false;
 }
 
 void
@@ -1049,10 +934,11 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
     const char *caller_proto = pinfo->current_proto;
     uint64_t offset = 0;
     wsclose_walk_t walk;
+    wsclose_frame_header_t hdr;
 
     if (captured_total == 0 || !proto_is_protocol_enabled(wsclose_protocol))
         return;
-    start_fin_watch(false);
+    wsclose_watch_websocket_seen();
     tree = tree_if_wanted(tree);
     /* Expert items name the protocol current when they are added. */
     pinfo->current_proto = "WSCLOSE";
@@ -1061,17 +947,19 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
 
     while (offset < reported_total && offset < captured_total) {
         const unsigned captured = captured_total - (unsigned)offset;
-        const uint8_t *header = data + offset;
-        uint32_t frame_len = wsclose_frame_pdu_len(header, MIN(captured, WSCLOSE_HEADER_MAX));
+        const bool whole_header =
+            wsclose_frame_header_parse(data + offset, captured, &hdr) == WSCLOSE_HEADER_OK;
+        const uint32_t frame_len = hdr.pdu_len;
 
         /* The built-in dissector stops here too: it asks for more data, or gives up. */
         if (frame_len < 2 || (could_desegment && captured < frame_len))
             break;
-        if ((header[0] & 0x0f) == WSCLOSE_OPCODE_CLOSE) {
+        if (hdr.opcode == WSCLOSE_OPCODE_CLOSE) {
             if (!walk.conn || !walk.conn->server_known)
-                walk.conn = wsclose_handshake_connection(pinfo, (header[1] & 0x80) != 0);
-            dissect_close_frame(tvb, (int)offset, header, captured, frame_len, pinfo, tree, &walk);
-        } else if ((header[0] & 0x0f) < WSCLOSE_OPCODE_CLOSE) {
+                walk.conn = wsclose_handshake_connection(pinfo, hdr.masked);
+            dissect_close_frame(tvb, (int)offset, captured, frame_len, whole_header ? &hdr : NULL,
+                                pinfo, tree, &walk);
+        } else if (hdr.opcode < WSCLOSE_OPCODE_CLOSE) {
             check_data_frame(tvb, (int)offset, frame_len, pinfo, tree, &walk);
         }
         offset += frame_len;
@@ -1088,6 +976,13 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
     pinfo->current_proto = caller_proto;
 }
 
+/* The expert tap is registered after the plugins' handoff: it is looked up per file. */
+static void
+wsclose_init(void)
+{
+    expert_tap_id = find_tap_id("expert");
+}
+
 void
 proto_register_wsclose(void)
 {
@@ -1097,12 +992,14 @@ proto_register_wsclose(void)
           "Close status code on the wire, with its WinHTTP name where it has one", HFILL}},
         {&hf_wsclose_winhttp,
          {"WinHTTP status", "wsclose.winhttp", FT_STRING, BASE_NONE, NULL, 0x0,
-          "WINHTTP_WEB_SOCKET_CLOSE_STATUS value that WinHttpWebSocketQueryCloseStatus "
-          "reports for this close frame",
+          "WINHTTP_WEB_SOCKET_CLOSE_STATUS value of this close frame's status (1005 when it has "
+          "none); not on a server close the client's WinHTTP rejects, nor on an abort",
           HFILL}},
         {&hf_wsclose_meaning,
          {"Meaning", "wsclose.meaning", FT_STRING, BASE_NONE, NULL, 0x0,
-          "Meaning of the WinHTTP status, in the words of its documentation", HFILL}},
+          "Meaning of the WinHTTP status, in the words of its documentation; for a server close "
+          "the client's WinHTTP rejects, what the client gets instead",
+          HFILL}},
         {&hf_wsclose_alias,
          {"Documentation alias", "wsclose.winhttp.alias", FT_STRING, BASE_NONE, NULL, 0x0,
           "Second name the WinHTTP documentation gives this code (not a member of the enum "
@@ -1141,6 +1038,12 @@ proto_register_wsclose(void)
          {"Request in", "wsclose.request_in", FT_FRAMENUM, BASE_NONE,
           FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0,
           "Frame of the initiating close frame that this one answers", HFILL}},
+        {&hf_wsclose_duplicate_of,
+         {"First close in", "wsclose.duplicate_of", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+          "Frame of the sender's first close frame, of which this one is a second", HFILL}},
+        {&hf_wsclose_sender_close_in,
+         {"Sender's close in", "wsclose.sender_close_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+          "Frame of the close frame that this data frame's sender sent before it", HFILL}},
         {&hf_wsclose_time,
          {"Time since request", "wsclose.time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
           "Time from the initiating close frame to this reply", HFILL}},
@@ -1150,26 +1053,61 @@ proto_register_wsclose(void)
           "WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS names that ending): what it receives ended "
           "(the peer's FIN, or an RST) before the peer's close frame arrived",
           HFILL}},
+        {&hf_wsclose_abort_tcp,
+         {"Ended by TCP", "wsclose.abort.tcp", FT_STRING, BASE_NONE, NULL, 0x0,
+          "What ended what the aborted endpoint receives here: FIN or RST", HFILL}},
+        {&hf_wsclose_abort_by,
+         {"Connection ended by", "wsclose.abort.by", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Endpoint that ended the TCP connection: the sender of its first FIN or RST", HFILL}},
+        {&hf_wsclose_abort_ended_in,
+         {"Connection ended in", "wsclose.abort.ended_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+          "Frame of the TCP connection's first FIN or RST", HFILL}},
         {&hf_wsclose_api_receive,
          {"WinHttpWebSocketReceive", "wsclose.api.receive", FT_STRING, BASE_NONE, NULL, 0x0,
           "What the WinHTTP client's WinHttpWebSocketReceive returns for what it receives "
           "here: the close buffer type, or that it fails and why (invalid data from the "
           "server; the connection was aborted)",
           HFILL}},
+        {&hf_wsclose_api_receive_error,
+         {"WinHttpWebSocketReceive error", "wsclose.api.receive.error", FT_UINT32, BASE_DEC,
+          VALS(api_error_vals), 0x0,
+          "Error code WinHttpWebSocketReceive fails with here, where the reference names one",
+          HFILL}},
         {&hf_wsclose_api_error,
          {"WinHTTP error", "wsclose.api.error", FT_UINT32, BASE_DEC, VALS(api_error_vals), 0x0,
-          "Error code the WinHTTP reference names for a WebSocket call "
-          "of the client here (left out where it names none)",
+          "Every error code the WinHTTP reference names for a WebSocket call of the client "
+          "here (each call's own: wsclose.api.receive.error, wsclose.api.query.error, "
+          "wsclose.api.close.error)",
           HFILL}},
         {&hf_wsclose_api_query,
          {"WinHttpWebSocketQueryCloseStatus", "wsclose.api.query", FT_STRING, BASE_NONE, NULL, 0x0,
           "What the WinHTTP client's WinHttpWebSocketQueryCloseStatus then reports: the status "
           "and the reason, or that no close frame has been received",
           HFILL}},
+        {&hf_wsclose_api_query_error,
+         {"WinHttpWebSocketQueryCloseStatus error", "wsclose.api.query.error", FT_UINT32, BASE_DEC,
+          VALS(api_error_vals), 0x0, "Error code WinHttpWebSocketQueryCloseStatus fails with here",
+          HFILL}},
+        {&hf_wsclose_api_query_status,
+         {"WinHttpWebSocketQueryCloseStatus usStatus", "wsclose.api.query.status", FT_UINT16,
+          BASE_CUSTOM, CF_FUNC(format_status), 0x0,
+          "The usStatus WinHttpWebSocketQueryCloseStatus returns here", HFILL}},
+        {&hf_wsclose_api_query_reason,
+         {"WinHttpWebSocketQueryCloseStatus reason", "wsclose.api.query.reason", FT_STRING,
+          BASE_NONE, NULL, 0x0,
+          "The reason WinHttpWebSocketQueryCloseStatus returns here (its bytes in hex when "
+          "they are not UTF-8)",
+          HFILL}},
         {&hf_wsclose_api_call,
          {"WinHTTP call", "wsclose.api.call", FT_STRING, BASE_NONE, NULL, 0x0,
           "The WinHTTP client call that sends a close frame like this one, with its usStatus "
           "and reason",
+          HFILL}},
+        {&hf_wsclose_api_close_error,
+         {"WinHttpWebSocketClose error", "wsclose.api.close.error", FT_UINT32, BASE_DEC,
+          VALS(api_error_vals), 0x0,
+          "Error code WinHttpWebSocketClose and WinHttpWebSocketShutdown return when asked to "
+          "send a close frame like this one",
           HFILL}},
     };
 
@@ -1205,7 +1143,7 @@ proto_register_wsclose(void)
          {"wsclose.truncated", PI_UNDECODED, PI_WARN,
           "Close frame cut short by the capture: status code not captured", EXPFILL}},
         {&ei_wsclose_status_differs,
-         {"wsclose.status_differs", PI_SEQUENCE, PI_NOTE,
+         {"wsclose.status_differs", PI_SEQUENCE, PI_CHAT,
           "Reply close status differs from the initiator's", EXPFILL}},
         {&ei_wsclose_data_after_close,
          {"wsclose.data_after_close", PI_SEQUENCE, PI_WARN,
@@ -1216,16 +1154,31 @@ proto_register_wsclose(void)
         {&ei_wsclose_abort_without_close,
          {"wsclose.abort_without_close", PI_SEQUENCE, PI_WARN,
           "TCP connection ended without a close frame from one side", EXPFILL}},
+        {&ei_wsclose_end_without_close,
+         {"wsclose.end_without_close", PI_SEQUENCE, PI_WARN,
+          "The client ends the TCP connection without a close frame of its own: its "
+          "application closed its WinHTTP handles without WinHttpWebSocketClose, or Close "
+          "failed before sending (a reason over 123 bytes: ERROR_INVALID_PARAMETER)",
+          EXPFILL}},
         {&ei_wsclose_close_timeout,
          {"wsclose.close_timeout", PI_SEQUENCE, PI_WARN,
           "Server's close later than the WinHTTP client's close timeout", EXPFILL}},
         {&ei_wsclose_reason_over_123,
          {"wsclose.reason_over_123", PI_PROTOCOL, PI_NOTE,
-          "Client close reason over 123 bytes: not sent through WinHTTP", EXPFILL}},
+          "Client close reason over 123 bytes: WinHttpWebSocketClose and "
+          "WinHttpWebSocketShutdown refuse it (ERROR_INVALID_PARAMETER), so this client does "
+          "not close through WinHTTP",
+          EXPFILL}},
     };
 
     expert_module_t *expert_wsclose;
     module_t *wsclose_module;
+    size_t i;
+
+    for (i = 0; wsclose_api_errors[i].name && i + 1 < G_N_ELEMENTS(api_error_vals); i++) {
+        api_error_vals[i].value = wsclose_api_errors[i].code;
+        api_error_vals[i].strptr = wsclose_api_errors[i].name;
+    }
 
     proto_wsclose =
         proto_register_protocol("WebSocket Close Status (WinHTTP)", "WSCLOSE", "wsclose");
@@ -1250,9 +1203,8 @@ proto_register_wsclose(void)
                                    "gets an expert item (the reference's default is 10 s)",
                                    10, &pref_close_timeout);
 
-    watch.ends_handle = create_dissector_handle(dissect_wsclose_ends, proto_wsclose);
     register_init_routine(wsclose_init);
-    register_cleanup_routine(wsclose_cleanup);
+    wsclose_watch_register(proto_wsclose, draw_aborts);
     wsclose_note_register(proto_wsclose);
     wsclose_handshake_register(proto_wsclose);
 }
@@ -1261,11 +1213,11 @@ void
 proto_reg_handoff_wsclose(void)
 {
     wsclose_protocol = find_protocol_by_id(proto_wsclose);
-    expert_tap_id = find_tap_id("expert");
     expert_generic_hf[0] = proto_registrar_get_id_byname("_ws.expert");
     expert_generic_hf[1] = proto_registrar_get_id_byname("_ws.expert.message");
     expert_generic_hf[2] = proto_registrar_get_id_byname("_ws.expert.group");
     expert_generic_hf[3] = proto_registrar_get_id_byname("_ws.expert.severity");
+    wsclose_watch_handoff();
     wsclose_handshake_handoff();
     wsclose_stats_register();
 }

@@ -4,6 +4,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <stdio.h>
+
 #include "winhttp_status.h"
 
 #include <stddef.h>
@@ -101,6 +103,37 @@ wsclose_class_label(wsclose_class_t cls)
     default:
         return "Invalid (0-999, 5000 and above)";
     }
+}
+
+const char *
+wsclose_class_short_label(wsclose_class_t cls)
+{
+    switch (cls) {
+    case WSCLOSE_CLASS_WINHTTP:
+        return "WinHTTP";
+    case WSCLOSE_CLASS_IANA:
+        return "IANA-registered";
+    case WSCLOSE_CLASS_RESERVED:
+        return "reserved";
+    case WSCLOSE_CLASS_REGISTERED:
+        return "registered";
+    case WSCLOSE_CLASS_PRIVATE:
+        return "private use";
+    case WSCLOSE_CLASS_INVALID:
+    default:
+        return "invalid";
+    }
+}
+
+void
+wsclose_status_text(char *buf, size_t size, unsigned code)
+{
+    const wsclose_code_info_t *info = wsclose_winhttp_status(code);
+
+    if (info)
+        snprintf(buf, size, "%s (%u)", info->winhttp, code);
+    else
+        snprintf(buf, size, "%u (%s)", code, wsclose_class_label(wsclose_classify(code)));
 }
 
 bool

@@ -10,6 +10,7 @@
 #define WINHTTP_STATUS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Where a close code stands, from the point of view of a WinHTTP application. */
@@ -52,6 +53,13 @@ wsclose_class_t wsclose_classify(unsigned code);
 
 /* Human-readable class, e.g. "Private use (4000-4999)". */
 const char *wsclose_class_label(wsclose_class_t cls);
+
+/* The class in a few words, for a label beside the code, e.g. "private use". */
+const char *wsclose_class_short_label(wsclose_class_t cls);
+
+/* A status as WinHTTP names it, into buf (cut at size): "NAME (code)" for a member of the
+ * enum, else "code (class)". */
+void wsclose_status_text(char *buf, size_t size, unsigned code);
 
 /* RFC 6455 7.4.1: 1005, 1006 and 1015 exist for APIs and must never be sent in a frame. */
 bool wsclose_code_is_api_only(unsigned code);

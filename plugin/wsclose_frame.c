@@ -34,16 +34,19 @@ wsclose_frame_header_parse(const uint8_t *buf, size_t avail, wsclose_frame_heade
     short_len = buf[1] & 0x7f;
     ext = length_field_size(short_len);
     hdr->header_len = 2 + ext + (hdr->masked ? 4 : 0);
-    if (avail < hdr->header_len)
+    if (avail < 2 + ext)
         return WSCLOSE_HEADER_SHORT;
 
-    if (ext == 0) {
-        hdr->payload_len = short_len;
-    } else {
+    hdr->payload_len = short_len;
+    if (ext) {
         hdr->payload_len = 0;
         for (i = 0; i < ext; i++)
             hdr->payload_len = (hdr->payload_len << 8) | buf[2 + i];
     }
+    /* A 64-bit length keeps only its low 32 bits, as in the built-in dissector. */
+    hdr->pdu_len = hdr->header_len + (uint32_t)hdr->payload_len;
+    if (avail < hdr->header_len)
+        return WSCLOSE_HEADER_SHORT;
     if (hdr->masked)
         memcpy(hdr->mask, buf + 2 + ext, 4);
     return WSCLOSE_HEADER_OK;
@@ -52,28 +55,10 @@ wsclose_frame_header_parse(const uint8_t *buf, size_t avail, wsclose_frame_heade
 uint32_t
 wsclose_frame_pdu_len(const uint8_t *buf, size_t avail)
 {
-    uint32_t frame_len = 2, payload_len;
-    uint8_t short_len;
-    unsigned ext, i;
+    wsclose_frame_header_t hdr;
 
-    if (avail < 2)
-        return 0;
-    short_len = buf[1] & 0x7f;
-    ext = length_field_size(short_len);
-    if (avail < 2 + ext)
-        return 0;
-    if (ext == 0) {
-        payload_len = short_len;
-    } else {
-        /* A 64-bit length keeps only its low 32 bits, as in the built-in dissector. */
-        payload_len = 0;
-        for (i = 0; i < ext; i++)
-            payload_len = (payload_len << 8) | buf[2 + i];
-    }
-    frame_len += ext;
-    if (buf[1] & 0x80)
-        frame_len += 4;
-    return frame_len + payload_len;
+    wsclose_frame_header_parse(buf, avail, &hdr);
+    return hdr.pdu_len;
 }
 
 void

@@ -14,9 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WSCLOSE_OPCODE_CONTINUATION 0x0
-#define WSCLOSE_OPCODE_TEXT 0x1
-#define WSCLOSE_OPCODE_BINARY 0x2
+/* Opcodes below it are data frames (continuation, text, binary and reserved ones). */
 #define WSCLOSE_OPCODE_CLOSE 0x8
 
 /* Control frames carry at most this much payload (RFC 6455 5.5). */
@@ -32,6 +30,7 @@ typedef struct {
     uint8_t mask[4];
     unsigned header_len;  /* 2 to 14 */
     uint64_t payload_len; /* as written on the wire */
+    uint32_t pdu_len;     /* what wsclose_frame_pdu_len() returns for it */
 } wsclose_frame_header_t;
 
 typedef enum {
@@ -39,7 +38,8 @@ typedef enum {
     WSCLOSE_HEADER_SHORT, /* not enough bytes for the whole header */
 } wsclose_header_result_t;
 
-/* Parse the header at buf (avail bytes available). */
+/* Parse the header at buf (avail bytes available).  WSCLOSE_HEADER_SHORT when it is not all
+ * there; pdu_len is still set when its length bytes are. */
 wsclose_header_result_t wsclose_frame_header_parse(const uint8_t *buf, size_t avail,
                                                    wsclose_frame_header_t *hdr);
 

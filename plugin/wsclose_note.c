@@ -6,6 +6,7 @@
 #include <epan/packet.h>
 #include <epan/proto_data.h>
 
+#include "wsclose_keys.h"
 #include "wsclose_note.h"
 
 static struct {
@@ -37,7 +38,8 @@ wsclose_note_wanted(void)
 wsclose_packet_note_t *
 wsclose_packet_note_find(packet_info *pinfo)
 {
-    return (wsclose_packet_note_t *)p_get_proto_data(pinfo->pool, pinfo, notes.proto_wsclose, 0);
+    return (wsclose_packet_note_t *)p_get_proto_data(pinfo->pool, pinfo, notes.proto_wsclose,
+                                                     WSCLOSE_KEY_NOTE);
 }
 
 wsclose_packet_note_t *
@@ -47,7 +49,7 @@ wsclose_packet_note(packet_info *pinfo)
 
     if (!note) {
         note = wmem_new0(pinfo->pool, wsclose_packet_note_t);
-        p_add_proto_data(pinfo->pool, pinfo, notes.proto_wsclose, 0, note);
+        p_add_proto_data(pinfo->pool, pinfo, notes.proto_wsclose, WSCLOSE_KEY_NOTE, note);
     }
     return note;
 }

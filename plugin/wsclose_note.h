@@ -32,6 +32,7 @@ typedef struct {
     const wsclose_connection_t *counted_connection;
     bool aborted[2];         /* by wsclose_side_t: this endpoint's connection aborted here */
     bool connection_aborted; /* the first abort of its connection is here */
+    wsclose_side_t ended_by; /* with connection_aborted: who ended the TCP connection */
 } wsclose_packet_note_t;
 
 void wsclose_note_register(int proto_wsclose);

@@ -1,0 +1,166 @@
+/* winhttp_api.c
+ * What the WinHTTP client's WebSocket calls return: the rules of Microsoft's reference
+ * (WinHttpWebSocketReceive, WinHttpWebSocketQueryCloseStatus, WinHttpWebSocketClose,
+ * WinHttpWebSocketShutdown), and where Wine 8 differs.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "wsclose_frame.h"
+#include "winhttp_api.h"
+#include "winhttp_status.h"
+
+const wsclose_api_error_info_t wsclose_api_errors[] = {
+    {WSCLOSE_ERROR_INVALID_PARAMETER, "ERROR_INVALID_PARAMETER", NULL},
+    {WSCLOSE_ERROR_INVALID_OPERATION, "ERROR_INVALID_OPERATION",
+     "No close frame has been received yet"},
+    /* Not in the reference: Wine's Receive when the server resets the connection. */
+    {WSCLOSE_ERROR_WSAECONNRESET, "WSAECONNRESET", NULL},
+    {WSCLOSE_ERROR_INVALID_SERVER_RESPONSE, "ERROR_WINHTTP_INVALID_SERVER_RESPONSE",
+     "Invalid data was received from the server"},
+    {0, NULL, NULL},
+};
+
+const char *
+wsclose_api_error_name(uint32_t code)
+{
+    const wsclose_api_error_info_t *e;
+
+    for (e = wsclose_api_errors; e->name; e++)
+        if (e->code == code)
+            return e->name;
+    return NULL;
+}
+
+/* A server close frame: Receive delivers it as the close buffer type, unless it breaks the
+ * frame rules WinHTTP checks (a status needs two bytes; control frames carry at most 125);
+ * QueryCloseStatus then reports its status and reason. */
+static void
+server_close(const wsclose_api_frame_t *f, wsclose_impl_t impl, wsclose_api_result_t *out)
+{
+    out->query = true;
+    if (f->payload.kind == WSCLOSE_PAYLOAD_ONE_BYTE || f->wire_len > WSCLOSE_CONTROL_PAYLOAD_MAX) {
+        out->receive = WSCLOSE_RECEIVE_INVALID;
+        out->receive_error = WSCLOSE_ERROR_INVALID_SERVER_RESPONSE;
+        /* The reference: no close frame has been received.  Wine repeats Receive's error. */
+        out->query_error = impl == WSCLOSE_IMPL_WINE8 ? WSCLOSE_ERROR_INVALID_SERVER_RESPONSE
+                                                      : WSCLOSE_ERROR_INVALID_OPERATION;
+        return;
+    }
+    out->receive = WSCLOSE_RECEIVE_CLOSE_BUFFER;
+    /* RFC 6455 forbids fragmented control frames; the reference says nothing of one, and
+     * Wine delivers it as any other close. */
+    out->fin_undocumented = !f->fin && impl == WSCLOSE_IMPL_REFERENCE;
+    if (f->payload.kind == WSCLOSE_PAYLOAD_EMPTY) {
+        /* The enum's 1005, "The close message was empty"; Wine reports 0. */
+        out->query_status = impl == WSCLOSE_IMPL_WINE8 ? 0 : WSCLOSE_EMPTY_CODE;
+    } else {
+        out->query_status = f->payload.code;
+        out->query_reason = f->reason;
+        out->query_reason_len = f->payload.reason_len;
+        out->query_reason_utf8 = f->payload.reason_utf8;
+    }
+    /* Close waits at most the close timeout for the server's answer; Wine 8 rejects the
+     * option and waits without a limit. */
+    out->after_close_timeout = f->answers && impl == WSCLOSE_IMPL_REFERENCE &&
+                               f->answer_delay_ns > (int64_t)f->close_timeout_s * 1000000000;
+}
+
+/* A client close frame: the call that sent it, or why no WinHTTP call can have. */
+static void
+client_close(const wsclose_api_frame_t *f, wsclose_api_result_t *out)
+{
+    /* A usStatus is always sent: a frame without one is not attributed to a call. */
+    if (f->payload.kind != WSCLOSE_PAYLOAD_CODE)
+        return;
+    if (f->wire_len - 2 > WSCLOSE_API_REASON_MAX) {
+        out->call = WSCLOSE_CALL_REFUSED;
+        out->call_error = WSCLOSE_ERROR_INVALID_PARAMETER;
+        return;
+    }
+    /* Close and Shutdown send the usStatus they are given, whatever it is. */
+    out->call = f->answers ? WSCLOSE_CALL_CLOSE_ANSWER : WSCLOSE_CALL_CLOSE_OR_SHUTDOWN;
+    out->call_status = f->payload.code;
+}
+
+void
+wsclose_api_close_frame(const wsclose_api_frame_t *frame, wsclose_impl_t impl,
+                        wsclose_api_result_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    /* A second close frame from one side: the calls returned at the first. */
+    if (frame->duplicate)
+        return;
+    if (frame->from_server)
+        server_close(frame, impl, out);
+    else
+        client_close(frame, out);
+}
+
+void
+wsclose_api_abort(bool rst, wsclose_impl_t impl, wsclose_api_result_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    /* The reference: every error other than the ones it lists means the connection was
+     * aborted; it names no code for it. */
+    out->receive = WSCLOSE_RECEIVE_ABORTED;
+    if (impl == WSCLOSE_IMPL_WINE8)
+        out->receive_error =
+            rst ? WSCLOSE_ERROR_WSAECONNRESET : WSCLOSE_ERROR_INVALID_SERVER_RESPONSE;
+    out->query = true;
+    out->query_error = WSCLOSE_ERROR_INVALID_OPERATION;
+}
+
+bool
+wsclose_api_end_without_close(bool client_ends, bool client_sent_close)
+{
+    return client_ends && !client_sent_close;
+}
+
+/* Appends to buf (size bytes, used of them so far in *used), never past its end. */
+static void
+append(char *buf, size_t size, size_t *used, const char *fmt, unsigned value)
+{
+    int n;
+
+    if (*used + 1 >= size)
+        return;
+    n = snprintf(buf + *used, size - *used, fmt, value);
+    if (n > 0)
+        *used += (size_t)n < size - *used ? (size_t)n : size - *used - 1;
+}
+
+void
+wsclose_api_format_reason(char *buf, size_t size, const uint8_t *reason, size_t len, bool utf8)
+{
+    size_t used = 0, i;
+
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    if (len == 0) {
+        snprintf(buf, size, "no reason");
+        return;
+    }
+    used = (size_t)snprintf(buf, size, "reason %zu byte%s", len, len == 1 ? "" : "s");
+    if (used >= size)
+        used = size - 1;
+    if (!utf8) {
+        append(buf, size, &used, " (not UTF-8):", 0);
+        for (i = 0; i < len; i++)
+            append(buf, size, &used, " %02x", reason[i]);
+        return;
+    }
+    append(buf, size, &used, " \"", 0);
+    for (i = 0; i < len; i++) {
+        if (reason[i] == '"' || reason[i] == '\\')
+            append(buf, size, &used, "\\%c", reason[i]);
+        else if (reason[i] < 0x20 || reason[i] == 0x7f)
+            append(buf, size, &used, "\\x%02x", reason[i]);
+        else
+            append(buf, size, &used, "%c", reason[i]);
+    }
+    append(buf, size, &used, "\"", 0);
+}

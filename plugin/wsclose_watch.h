@@ -1,0 +1,29 @@
+/* wsclose_watch.h
+ * What carries no WebSocket bytes: the HTTP 101 that upgrades a connection, and the TCP FIN
+ * or RST that ends it.  The watch finds the aborts of each frame (RFC 6455 7.1.5) and hands
+ * them to the dissector to draw, during the frame's dissection, so that their expert items
+ * reach every reader of expert info (-z expert, the GUI's Expert Information).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef WSCLOSE_WATCH_H
+#define WSCLOSE_WATCH_H
+
+#include <epan/packet.h>
+
+#include "close_handshake.h"
+
+/* Draws the aborts of the frame being dissected: called at most once per frame and pass. */
+typedef void (*wsclose_draw_aborts_fn)(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
+                                       const wsclose_connection_t *conn);
+
+/* From proto_register_wsclose. */
+void wsclose_watch_register(int proto_wsclose, wsclose_draw_aborts_fn draw_aborts);
+
+/* From proto_reg_handoff_wsclose. */
+void wsclose_watch_handoff(void);
+
+/* A WebSocket frame was seen: the ends of connections are watched from now on. */
+void wsclose_watch_websocket_seen(void);
+
+#endif /* WSCLOSE_WATCH_H */
