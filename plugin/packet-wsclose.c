@@ -815,7 +815,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
     /* The payload is what the built-in dissector delimits: its 32-bit frame length keeps
      * only the low bits of a 64-bit payload length.  The wire length still decides the
      * "over 125 bytes" error. */
-    payload_len = frame_len - hdr->header_len;
+    payload_len = frame_len > hdr->header_len ? frame_len - hdr->header_len : 0;
     payload_captured = MIN(captured - hdr->header_len, payload_len);
     /* What the payload is follows from its length on the wire, not from what was captured. */
     if (payload_len >= 2 && payload_captured < 2) {
