@@ -63,6 +63,7 @@ static int hf_wsclose_api_query_error = -1;
 static int hf_wsclose_api_query_status = -1;
 static int hf_wsclose_api_query_reason = -1;
 static int hf_wsclose_api_call = -1;
+static int hf_wsclose_api_call_status = -1;
 static int hf_wsclose_api_close_error = -1;
 
 static int ett_wsclose = -1;
@@ -520,6 +521,7 @@ add_client_call(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item 
         return;
     args = api_status_text(pinfo->pool, r->call_status, f->reason, f->payload.reason_len,
                            f->payload.reason_utf8);
+    add_generated_uint(tree, hf_wsclose_api_call_status, tvb, offset, len, r->call_status);
     if (r->call == WSCLOSE_CALL_CLOSE_ANSWER)
         add_generated_string(tree, hf_wsclose_api_call, tvb, offset, len,
                              wmem_strdup_printf(pinfo->pool,
@@ -1103,6 +1105,10 @@ proto_register_wsclose(void)
           "The WinHTTP client call that sends a close frame like this one, with its usStatus "
           "and reason",
           HFILL}},
+        {&hf_wsclose_api_call_status,
+         {"WinHTTP call usStatus", "wsclose.api.call.status", FT_UINT16, BASE_CUSTOM,
+          CF_FUNC(format_status), 0x0,
+          "The usStatus the WinHTTP client's call passed to send this close frame", HFILL}},
         {&hf_wsclose_api_close_error,
          {"WinHttpWebSocketClose error", "wsclose.api.close.error", FT_UINT32, BASE_DEC,
           VALS(api_error_vals), 0x0,

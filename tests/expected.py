@@ -81,8 +81,19 @@ def close_frames(capture):
     return sorted(frames, key=lambda cf: cf["frame"])
 
 
-# What the WinHTTP client's WebSocket calls return, from Microsoft's reference (winhttp.h),
-# as the wsclose.api.* fields word it.
+# What the WinHTTP client's WebSocket calls return, from Microsoft's reference (winhttp.h).
+# Error codes the reference names: ERROR_INVALID_PARAMETER (Close/Shutdown with a reason over
+# 123 bytes), ERROR_INVALID_OPERATION ("No close frame has been received yet"),
+# ERROR_WINHTTP_INVALID_SERVER_RESPONSE ("Invalid data was received from the server").
+ERROR_INVALID_PARAMETER = 87
+ERROR_INVALID_OPERATION = 4317
+ERROR_INVALID_SERVER_RESPONSE = 12152
+# Where the reference names no code, Wine 8 returns this one for an RST (winsock's).
+WSAECONNRESET = 10054
+# QueryCloseStatus after a close frame without payload: the enum's "The close message was
+# empty".
+EMPTY_STATUS = 1005
+# The wording of wsclose.api.receive / wsclose.api.query for the reference's cases.
 RECEIVE_CLOSE = "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE"
 RECEIVE_CLOSE_AFTER_OWN = ("WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE (to a Receive after "
                            "WinHttpWebSocketShutdown; a waiting WinHttpWebSocketClose returns "
@@ -90,50 +101,15 @@ RECEIVE_CLOSE_AFTER_OWN = ("WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE (to a Receive a
 RECEIVE_INVALID = ("fails: ERROR_WINHTTP_INVALID_SERVER_RESPONSE (12152), invalid data "
                    "received from the server")
 QUERY_NO_CLOSE = "ERROR_INVALID_OPERATION (4317): no close frame has been received"
-ERROR_INVALID_OPERATION = 4317
-ERROR_INVALID_SERVER_RESPONSE = 12152
 
 
-def api_reason(reason):
-    """A reason as WinHttpWebSocketQueryCloseStatus hands it over: bytes, shown as text."""
-    if not reason:
-        return "no reason"
-    n = "reason %d byte%s" % (len(reason), "" if len(reason) == 1 else "s")
+def query_reason(reason):
+    """wsclose.api.query.reason: the reason bytes QueryCloseStatus returns, as text when
+    they are UTF-8, else in hex."""
     try:
-        text = reason.decode("utf-8")
+        return reason.decode("utf-8")
     except UnicodeDecodeError:
-        return n + " (not UTF-8): " + " ".join("%02x" % b for b in reason)
-    out = []
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7f:
-            out.append("\\x%02x" % ord(ch))
-        else:
-            out.append(ch)
-    return '%s "%s"' % (n, "".join(out))
-
-
-def api_status(code):
-    if code in WINHTTP:
-        return "usStatus %d (%s)" % (code, WINHTTP[code][0])
-    return "usStatus %d (not in the enum)" % code
-
-
-def api_query(code, reason):
-    """QueryCloseStatus after the server's close: code None is an empty close (1005)."""
-    if code is None:
-        return "usStatus 1005 (WINHTTP_WEB_SOCKET_EMPTY_CLOSE_STATUS), no reason"
-    return "%s, %s" % (api_status(code), api_reason(reason))
-
-
-def api_call(code, reason, answers=None):
-    """The call that sends a client close like this one; answers: the server close frame."""
-    args = "%s, %s" % (api_status(code), api_reason(reason))
-    if answers:
-        return "WinHttpWebSocketClose (%s), answering the server's close (frame %d)" % (
-            args, answers)
-    return "WinHttpWebSocketClose or WinHttpWebSocketShutdown (%s)" % args
+        return " ".join("%02x" % b for b in reason)
 
 
 # The same codes in the sibling APIs and the IANA registry:
@@ -162,14 +138,29 @@ NAME_SETS = {"winhttp": None, "websocket_h": 0, "dotnet": 1, "iana": 2}
 SET_SHORT = {"websocket_h": "websocket.h", "dotnet": ".NET", "iana": "IANA"}
 
 
-def info_label(name_set, code):
-    """The Info column label of a close code in a name set ("none": no label)."""
+# RFC 6455 7.4.1: codes for APIs to report, never to be sent in a close frame.
+API_ONLY = (1005, 1006, 1015)
+
+
+def name_in_set(name_set, code):
+    """A code's name in a name set, or None."""
     if name_set == "none":
         return None
     if name_set == "winhttp":
-        name = WINHTTP.get(code, (None,))[0]
-    else:
-        name = SIBLINGS.get(code, (None, None, None))[NAME_SETS[name_set]]
+        return WINHTTP.get(code, (None,))[0]
+    return SIBLINGS.get(code, (None, None, None))[NAME_SETS[name_set]]
+
+
+def info_label(name_set, code):
+    """The Info column label of a close code sent in a close frame, in a name set (None: no
+    label).  A code for APIs to report says that it was sent in a close frame, so that it
+    never reads like the situation it names (1006: an abort; 1005: an empty close)."""
+    name = name_in_set(name_set, code)
+    if code in API_ONLY:
+        return ("%s (%d) sent in a close frame" % (name, code) if name
+                else "%d sent in a close frame" % code)
+    if name_set == "none":
+        return None
     if name:
         return name
     if code in IANA_ONLY:
@@ -180,3 +171,26 @@ def info_label(name_set, code):
     short = {"Reserved": "reserved", "libraries": "registered", "Private": "private use",
              "Invalid": "invalid"}[cls]
     return "%d: %s" % (code, short)
+
+
+def empty_label(name_set):
+    """The Info column label of a close frame without payload: what the receiver reports."""
+    name = name_in_set(name_set, EMPTY_STATUS)
+    return "no status code: %s" % name if name else "no status code"
+
+
+def abort_label(name_set, endpoint, how, sender, after=None):
+    """The Info column label of an abort: who is affected, the enum value that names that
+    ending (RFC 6455 7.1.5: 1006) in the name set, what ended the connection there, and,
+    when the other side had ended the TCP connection first, which end this one answers
+    (after = (side, "FIN"|"RST"))."""
+    name = name_in_set(name_set, 1006)
+    label = "Abort for the %s%s: %s from the %s" % (endpoint, " (%s)" % name if name else "",
+                                                    how, sender)
+    if after:
+        label += ", after the %s's %s" % after
+    return label
+
+
+# A server close frame the client's WinHTTP rejects: Receive fails with 12152.
+REJECTED_LABEL = "invalid close: WinHTTP Receive fails with 12152"
