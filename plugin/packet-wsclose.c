@@ -561,15 +561,20 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_co
                                                  conn->end_rst ? "RST" : "FIN")
                             : "";
     const char *named = name ? wmem_strdup_printf(pinfo->pool, " (%s)", name) : "";
+    /* "from the server before its close frame", "from the client before the server's" */
+    const char *whose =
+        sender == WSCLOSE_PEER(endpoint)
+            ? "its"
+            : wmem_strdup_printf(pinfo->pool, "the %s's",
+                                 wsclose_handshake_side_name(WSCLOSE_PEER(endpoint)));
     proto_item *ti;
     proto_tree *ab_tree;
     wsclose_api_result_t r;
 
-    ti = proto_tree_add_protocol_format(
-        tree, proto_wsclose, tvb, 0, 0,
-        "WebSocket Close Status (WinHTTP): abort for the %s%s: TCP %s before the %s's close "
-        "frame%s",
-        me, named, how, wsclose_handshake_side_name(WSCLOSE_PEER(endpoint)), after);
+    ti = proto_tree_add_protocol_format(tree, proto_wsclose, tvb, 0, 0,
+                                        "WebSocket Close Status (WinHTTP): abort for the %s%s: "
+                                        "TCP %s before %s close frame%s",
+                                        me, named, how, whose, after);
     ab_tree = proto_item_add_subtree(ti, ett_wsclose);
     add_generated_string(ab_tree, hf_wsclose_abort, tvb, 0, 0, me);
     add_generated_string(ab_tree, hf_wsclose_abort_tcp, tvb, 0, 0, rst ? "RST" : "FIN");
@@ -580,10 +585,8 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_co
         if (api_wanted(ab_tree)) {
             wsclose_api_abort(rst, WSCLOSE_IMPL_REFERENCE, &r);
             add_client_receive(ab_tree, tvb, pinfo, 0, 0, &r, false,
-                               wmem_strdup_printf(pinfo->pool,
-                                                  "TCP %s before the server's "
-                                                  "close frame%s",
-                                                  how, after));
+                               wmem_strdup_printf(pinfo->pool, "TCP %s before %s close frame%s",
+                                                  how, whose, after));
         }
         add_expert_format(pinfo, ti, &ei_wsclose_abort_without_close,
                           "TCP %s without a close frame from the server: the WinHTTP client's "
