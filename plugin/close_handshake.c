@@ -353,6 +353,7 @@ wsclose_handshake_close(wsclose_walk_t *walk, packet_info *pinfo, bool status_kn
                               me->close_status != peer->close_status;
         out->request_status = peer->close_status;
         out->reply_status = me->close_status;
+        out->completes = true;
         out->clean = !conn->side[WSCLOSE_SIDE_SERVER].close_invalid;
     } else {
         out->initiator = from;

@@ -78,8 +78,8 @@ typedef struct {
     bool status_differs;   /* a reply whose status is not the initiator's */
     uint16_t request_status;
     uint16_t reply_status; /* this reply's status, as the peer's application reports it */
-    bool clean; /* a reply that completes the closing handshake as the client sees it: both
-                   sides sent their close, and the server's is one a client accepts */
+    bool completes;        /* a reply: both sides have now sent their close */
+    bool clean;            /* completes, and the server's close is one a WinHTTP client accepts */
 } wsclose_analysis_t;
 
 /* The connection of this packet, created (as file-scope conversation data) if needed;

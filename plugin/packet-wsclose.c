@@ -744,7 +744,8 @@ note_close(packet_info *pinfo, const wsclose_payload_t *cp, const wsclose_analys
     cn->from = an->from;
     cn->initiator = an->initiator;
     cn->duplicate = an->duplicate_of != 0;
-    cn->completes_handshake = an->clean;
+    cn->completes_handshake = an->completes;
+    cn->clean = an->clean;
     if (!note->closes)
         note->closes = wmem_list_new(pinfo->pool);
     wmem_list_append(note->closes, cn);

@@ -23,6 +23,7 @@ typedef struct {
     wsclose_side_t initiator;
     bool duplicate;
     bool completes_handshake; /* a reply: both sides have now sent their close */
+    bool clean;               /* ... and the client's WinHTTP accepted the server's */
 } wsclose_close_note_t;
 
 typedef struct {

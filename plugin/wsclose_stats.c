@@ -26,6 +26,7 @@ static int st_node_sender = -1;
 static int st_node_initiator = -1;
 static int st_node_connections = -1;
 static int st_node_aborts = -1;
+static int st_node_ended_by = -1;
 static int st_node_experts = -1;
 
 static const char st_str_closes[] = "Close frames";
@@ -34,10 +35,14 @@ static const char st_str_range[] = "By range";
 static const char st_str_sender[] = "By sender";
 static const char st_str_initiator[] = "Closing handshakes by initiator";
 static const char st_str_connections[] = "WebSocket connections";
-static const char st_str_clean[] = "Closed cleanly (both close frames)";
+static const char st_str_clean[] =
+    "Closed cleanly (both close frames, the server's accepted by the client)";
+static const char st_str_rejected[] =
+    "Both close frames, the server's rejected by the client (12152)";
 static const char st_str_aborted[] = "Aborted (WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS)";
 static const char st_str_open[] = "Not closed in the capture";
 static const char st_str_aborts[] = "Aborts (1006) by endpoint";
+static const char st_str_ended_by[] = "Aborted connections by who ended them";
 static const char st_str_no_code[] = "No status code (empty payload)";
 static const char st_str_unreadable[] = "No readable status (1 byte or not captured)";
 static const char st_str_experts[] = "Expert items";
@@ -46,6 +51,7 @@ static const char st_str_experts[] = "Expert items";
 typedef struct {
     int connections;
     int clean;
+    int rejected;
     int aborted;
 } conn_counts_t;
 
@@ -61,9 +67,11 @@ stats_init(stats_tree *st)
     st_node_initiator = stats_tree_create_node(st, st_str_initiator, 0, STAT_DT_INT, true);
     st_node_connections = stats_tree_create_node(st, st_str_connections, 0, STAT_DT_INT, true);
     stats_tree_create_node(st, st_str_clean, st_node_connections, STAT_DT_INT, false);
+    stats_tree_create_node(st, st_str_rejected, st_node_connections, STAT_DT_INT, false);
     stats_tree_create_node(st, st_str_aborted, st_node_connections, STAT_DT_INT, false);
     stats_tree_create_node(st, st_str_open, st_node_connections, STAT_DT_INT, false);
     st_node_aborts = stats_tree_create_node(st, st_str_aborts, 0, STAT_DT_INT, true);
+    st_node_ended_by = stats_tree_create_node(st, st_str_ended_by, 0, STAT_DT_INT, true);
     st_node_experts = stats_tree_create_node(st, st_str_experts, 0, STAT_DT_INT, true);
     if (!counts_by_tree)
         counts_by_tree = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
@@ -79,7 +87,7 @@ stats_cleanup(stats_tree *st)
 }
 
 static void
-count_close(stats_tree *st, const wsclose_close_note_t *note, int *clean)
+count_close(stats_tree *st, const wsclose_close_note_t *note, conn_counts_t *ended)
 {
     const wsclose_code_info_t *info;
     char label[96];
@@ -110,8 +118,10 @@ count_close(stats_tree *st, const wsclose_close_note_t *note, int *clean)
         tick_stat_node(st, st_str_initiator, 0, true);
         tick_stat_node(st, wsclose_handshake_side_name(note->initiator), st_node_initiator, false);
     }
-    if (note->completes_handshake)
-        (*clean)++;
+    if (note->clean)
+        ended->clean++;
+    else if (note->completes_handshake)
+        ended->rejected++;
 }
 
 static tap_packet_status
@@ -120,7 +130,7 @@ stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, const 
 {
     const wsclose_packet_note_t *note = wsclose_packet_note_find(pinfo);
     wmem_list_frame_t *it;
-    int clean = 0;
+    conn_counts_t ended = {0, 0, 0, 0};
     conn_counts_t *counts;
     wsclose_side_t side;
 
@@ -132,9 +142,13 @@ stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, const 
             tick_stat_node(st, wsclose_handshake_side_name(side), st_node_aborts, false);
         }
     }
+    if (note->connection_aborted) {
+        tick_stat_node(st, st_str_ended_by, 0, true);
+        tick_stat_node(st, wsclose_handshake_side_name(note->ended_by), st_node_ended_by, false);
+    }
     if (note->closes) {
         for (it = wmem_list_head(note->closes); it; it = wmem_list_frame_next(it))
-            count_close(st, (const wsclose_close_note_t *)wmem_list_frame_data(it), &clean);
+            count_close(st, (const wsclose_close_note_t *)wmem_list_frame_data(it), &ended);
     }
     if (note->experts) {
         for (it = wmem_list_head(note->experts); it; it = wmem_list_frame_next(it)) {
@@ -148,13 +162,15 @@ stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_, const 
     if (!counts)
         return TAP_PACKET_REDRAW;
     counts->connections += (int)note->new_connections;
-    counts->clean += clean;
+    counts->clean += ended.clean;
+    counts->rejected += ended.rejected;
     counts->aborted += note->connection_aborted ? 1 : 0;
     set_stat_node(st, st_str_connections, 0, true, counts->connections);
     set_stat_node(st, st_str_clean, st_node_connections, false, counts->clean);
+    set_stat_node(st, st_str_rejected, st_node_connections, false, counts->rejected);
     set_stat_node(st, st_str_aborted, st_node_connections, false, counts->aborted);
     set_stat_node(st, st_str_open, st_node_connections, false,
-                  counts->connections - counts->clean - counts->aborted);
+                  counts->connections - counts->clean - counts->rejected - counts->aborted);
     return TAP_PACKET_REDRAW;
 }
 
