@@ -8,6 +8,11 @@
 #   gui-packet-details.png  a close frame with the wsclose subtree expanded
 #   gui-stats-tree.png      the statistics tree "WebSocket Close Status (WinHTTP)" of
 #                           WSCLOSE_STATS_CAPTURE, opened from the Statistics menu
+# and next to each PNG a NAME.txt: the PNG's SHA-256, the profile files it used, and what
+# the shot shows as tshark prints it (the same capture, filter, frame and profile, two
+# passes like the GUI). tests/test_screenshots.py (ctest screenshots) re-runs those tshark
+# commands with the freshly built plugin and fails when the output changed: then run this
+# script again (after cmake --build build) and commit docs/.
 #
 # The GUI runs with the plugin in the personal plugin folder of a throw-away HOME,
 # as uid 65534 (nobody) when run as root (Wireshark as root ignores personal plugin
@@ -38,7 +43,7 @@ die() { log "$*"; exit 1; }
 
 # --- what the GUI needs -------------------------------------------------------------
 missing=""
-for tool in Xvfb wireshark import convert identify xdotool setsid; do
+for tool in Xvfb wireshark tshark import convert identify xdotool setsid sha256sum; do
     command -v "$tool" >/dev/null || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then
@@ -70,20 +75,17 @@ mkdir -p "$home/.local/lib/wireshark/plugins/$mm/epan" "$home/.config/wireshark/
          "$home/extcap" "$home/run" "$work/shots"
 cp "$plugin" "$home/.local/lib/wireshark/plugins/$mm/epan/"
 cp -r "$here/docs/profile/wsclose" "$home/.config/wireshark/profiles/"
-cp "$here/captures/$capture" "$home/"
-[ -f "$home/$stats_capture" ] || cp "$here/captures/$stats_capture" "$home/"
+mkdir -p "$home/captures"
+cp "$here/captures/$capture" "$here/captures/$stats_capture" "$home/captures/"
 # Window and panes: the main window fills the screen, no bytes pane, no first-run nags.
+# The wsclose profile keeps its own recent (its column widths) and gets these lines too.
 for dir in "$home/.config/wireshark" "$home/.config/wireshark/profiles/wsclose"; do
-    cat >"$dir/recent" <<EOF
+    cat >>"$dir/recent" <<EOF
 gui.byte_view_show: FALSE
 gui.packet_diagram_show: FALSE
 gui.geometry_main_upper_pane: $((height * 2 / 5))
 EOF
 done
-# The wsclose profile's columns: wide enough for the WinHTTP names.
-cat >>"$home/.config/wireshark/profiles/wsclose/recent" <<'EOF'
-column.width: %m, 55, %t, 75, %s, 90, %d, 90, %p, 80, %L, 55, "%Cus:wsclose.winhttp", 470, %i, 600
-EOF
 # Written before every run: Wireshark saves the last used profile there.
 recent_common() {
     cat >"$home/.config/wireshark/recent_common" <<EOF
@@ -178,7 +180,7 @@ shot() {
     log "wrote $out/$name ($(identify -format '%wx%h' "$out/$name"), $(stat -c %s "$out/$name") bytes)"
 }
 
-cap=$home/$capture
+cap=$home/captures/$capture
 
 # 1. The packet list: close frames only, the WinHTTP names in Info.
 gui "$capture" -r "$cap" -Y wsclose -g 8
@@ -205,7 +207,7 @@ quit
 #    dialog computes the tree at once; it is moved to the corner and enlarged so that all
 #    rows and columns show, and shot on its own.
 recent_common Default
-gui "$stats_capture" -r "$home/$stats_capture"
+gui "$stats_capture" -r "$home/captures/$stats_capture"
 user_env xdotool windowfocus --sync "$main_win" key alt+s sleep 1 key Up sleep 0.5 key Return
 dialog=""
 for _ in $(seq 20); do
@@ -218,3 +220,43 @@ user_env xdotool windowmove --sync "$dialog" 0 0 windowsize --sync "$dialog" $st
 sleep 2
 shot gui-stats-tree.png "$dialog"
 quit
+
+# --- what each shot shows, as tshark prints it ------------------------------------------
+# record NAME PROFILE_FILE... -- TSHARK_ARGS [-- TSHARK_ARGS ...]: OUTDIR/NAME.txt holds the
+# SHA-256 of OUTDIR/NAME.png and of each profile file the shot used, then for each command
+# its "$ tshark ..." line and output. Arguments are plain words (no quoting needed), so
+# that tests/test_screenshots.py runs each line through sh as written.
+record() {
+    local name=$1 txt=$out/${1%.png}.txt
+    shift
+    {
+        echo "# $name sha256 $(sha256sum "$out/$name" | cut -d' ' -f1), $(tshark -v 2>/dev/null | head -n1)"
+        echo "# What the screenshot shows, as tshark prints it. tests/test_screenshots.py re-runs"
+        echo "# each command; when the output differs, run scripts/gui-screenshots.sh again."
+        while [ "$1" != "--" ]; do
+            echo "# profile $1 sha256 $(sha256sum "$here/$1" | cut -d' ' -f1)"
+            shift
+        done
+    } >"$txt.tmp"
+    while [ $# -gt 0 ]; do
+        shift   # the "--"
+        local args=()
+        while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+            [[ $1 =~ ^[A-Za-z0-9._,:=/+-]+$ ]] || die "record: '$1' is not a plain word"
+            args+=("$1")
+            shift
+        done
+        echo "\$ tshark ${args[*]}" >>"$txt.tmp"
+        (cd "$home" && user_env tshark "${args[@]}") >>"$txt.tmp" 2>"$work/tshark.err" \
+            || { cat "$work/tshark.err" >&2; die "tshark ${args[*]} failed"; }
+        [ ! -s "$work/tshark.err" ] || { cat "$work/tshark.err" >&2; die "tshark ${args[*]} wrote to stderr"; }
+    done
+    mv "$txt.tmp" "$txt"
+    log "wrote $txt"
+}
+profile=docs/profile/wsclose
+record gui-packet-list.png -- -2 -r "captures/$capture" -Y wsclose
+record gui-packet-details.png "$profile/preferences" "$profile/recent" \
+    -- -2 -C wsclose -r "captures/$capture" -Y wsclose \
+    -- -2 -r "captures/$capture" -Y "frame.number==$details_frame" -O wsclose
+record gui-stats-tree.png -- -2 -r "captures/$stats_capture" -q -z wsclose,tree

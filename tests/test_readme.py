@@ -71,6 +71,25 @@ def matches(shown, actual):
     return not last or (len(actual) - len(last) >= pos and actual[len(actual) - len(last):] == last)
 
 
+# What tshark says when it loads no wsclose: as root, Wireshark ignores personal plugin
+# folders, so README's commands fail so for root with a personal install.
+ROOT_MESSAGE = "wsclose is neither a field nor a protocol name"
+
+
+class AsRoot(unittest.TestCase):
+    """README says, where its examples start, what root must do (test_root.py shows that
+    root gets that error)."""
+
+    def test_readme_says_so_where_the_examples_start(self):
+        with open(README, encoding="utf-8") as f:
+            text = f.read()
+        before = text[:text.index("\n$ tshark ")]
+        # The paragraph that leads into the first shown session (before its fence).
+        lead_in = " ".join(before.rsplit("\n```", 1)[0].rsplit("\n\n", 1)[-1].split())
+        self.assertIn(ROOT_MESSAGE, lead_in)
+        self.assertIn("root uses the system install", lead_in)
+
+
 class ReadmeCommands(PluginTestCase):
 
     @classmethod
