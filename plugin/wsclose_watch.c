@@ -28,6 +28,7 @@
 
 static struct {
     int proto_wsclose;
+    protocol_t *wsclose_protocol;
     wsclose_draw_aborts_fn draw_aborts;
     int tcp_tap_id;
     int upgrade_tapdata;
@@ -72,6 +73,8 @@ dissect_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
     /* Not from the 101 watch's own callback: a listener must not remove itself. */
     if (watch.upgrade_retire)
         stop_upgrade_watch();
+    if (!proto_is_protocol_enabled(watch.wsclose_protocol))
+        return 0;
     /* Tunnels may carry several TCP headers in one frame. */
     for (i = 0; (tcph = (const struct tcpheader *)fetch_tapped_data(watch.tcp_tap_id, i)) != NULL;
          i++) {
@@ -160,7 +163,10 @@ wsclose_watch_register(int proto_wsclose, wsclose_draw_aborts_fn draw_aborts)
 {
     watch.proto_wsclose = proto_wsclose;
     watch.draw_aborts = draw_aborts;
-    watch.ends_handle = create_dissector_handle(dissect_ends, proto_wsclose);
+    /* No protocol of its own: a postdissector with one would have its layer added to and
+     * removed from every packet's layer list (it adds no layer: the abort items are
+     * wsclose's).  Disabling wsclose is checked in dissect_ends. */
+    watch.ends_handle = create_dissector_handle(dissect_ends, -1);
     register_init_routine(watch_init);
     register_cleanup_routine(watch_cleanup);
 }
@@ -169,4 +175,5 @@ void
 wsclose_watch_handoff(void)
 {
     watch.tcp_tap_id = find_tap_id("tcp");
+    watch.wsclose_protocol = find_protocol_by_id(watch.proto_wsclose);
 }
