@@ -28,7 +28,7 @@
 
 static struct {
     int proto_wsclose;
-    wsclose_draw_aborts_fn draw_aborts;
+    wsclose_draw_end_fn draw_end;
     int tcp_tap_id;
     int upgrade_tapdata;
     bool upgrade_active;
@@ -48,7 +48,7 @@ stop_upgrade_watch(void)
     watch.upgrade_retire = false;
 }
 
-/* The aborts of a frame, drawn once per pass. */
+/* The end of a connection at a frame, drawn once per pass. */
 static void
 draw_once(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn)
 {
@@ -56,11 +56,12 @@ draw_once(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_con
         return;
     p_add_proto_data(pinfo->pool, pinfo, watch.proto_wsclose, WSCLOSE_KEY_DRAWN,
                      GUINT_TO_POINTER(1));
-    watch.draw_aborts(tree, tvb, pinfo, conn);
+    watch.draw_end(tree, tvb, pinfo, conn);
 }
 
-/* Every packet once WebSocket has been seen: a FIN or RST that ends what an endpoint
- * receives before its peer's close frame gets the abort items. */
+/* Every packet once WebSocket has been seen: a FIN or RST that ends a WebSocket connection
+ * is drawn; where it ends what an endpoint receives before its peer's close frame, with
+ * the abort items. */
 static int
 dissect_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
@@ -156,10 +157,10 @@ watch_cleanup(void)
 }
 
 void
-wsclose_watch_register(int proto_wsclose, wsclose_draw_aborts_fn draw_aborts)
+wsclose_watch_register(int proto_wsclose, wsclose_draw_end_fn draw_end)
 {
     watch.proto_wsclose = proto_wsclose;
-    watch.draw_aborts = draw_aborts;
+    watch.draw_end = draw_end;
     watch.ends_handle = create_dissector_handle(dissect_ends, proto_wsclose);
     register_init_routine(watch_init);
     register_cleanup_routine(watch_cleanup);
