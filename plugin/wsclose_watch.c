@@ -24,6 +24,7 @@
 
 #include "close_handshake.h"
 #include "wsclose_keys.h"
+#include "wsclose_note.h"
 #include "wsclose_watch.h"
 
 static struct {
@@ -83,7 +84,10 @@ dissect_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
     }
     if (!tapped && PINFO_FD_VISITED(pinfo))
         conn = wsclose_handshake_aborted_in(pinfo);
-    if (conn)
+    /* An end without an abort draws nothing: only a reader of notes (a table) wants it. */
+    if (conn && (wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_CLIENT, pinfo->num) ||
+                 wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_SERVER, pinfo->num) ||
+                 wsclose_note_wanted()))
         draw_once(tree, tvb, pinfo, conn);
     return 0;
 }
