@@ -314,8 +314,8 @@ closed_before(const wsclose_endpoint_t *ep, uint32_t frame)
 }
 
 void
-wsclose_handshake_close(wsclose_walk_t *walk, packet_info *pinfo, bool status_known,
-                        uint16_t status, bool invalid, wsclose_analysis_t *out)
+wsclose_handshake_close(wsclose_walk_t *walk, packet_info *pinfo, uint64_t wire_len,
+                        bool status_known, uint16_t status, bool invalid, wsclose_analysis_t *out)
 {
     wsclose_connection_t *conn = walk->conn;
     wsclose_side_t from = wsclose_handshake_side(conn, pinfo);
@@ -337,6 +337,7 @@ wsclose_handshake_close(wsclose_walk_t *walk, packet_info *pinfo, bool status_kn
         me->close_status = status;
         me->close_status_known = status_known;
         me->close_invalid = invalid;
+        me->close_len = wire_len > 0xffff ? 0xffff : (uint16_t)wire_len;
     }
     if (me->close_frame != pinfo->num || nth > 0) {
         out->duplicate_of = me->close_frame;
@@ -458,6 +459,14 @@ ended_connection(packet_info *pinfo, const struct tcpheader *tcph)
     return conn;
 }
 
+/* Whether this frame ends the TCP connection or what one of its endpoints receives. */
+static bool
+ends_at(const wsclose_connection_t *conn, uint32_t frame)
+{
+    return conn->end_frame == frame || conn->side[WSCLOSE_SIDE_CLIENT].recv_end_frame == frame ||
+           conn->side[WSCLOSE_SIDE_SERVER].recv_end_frame == frame;
+}
+
 /*
  * A FIN or RST of a WebSocket connection is recorded in whichever pass sees it first
  * (tshark -2 runs taps in its second pass only); a later pass that runs taps again finds it
@@ -475,8 +484,11 @@ examine_end(packet_info *pinfo, const struct tcpheader *tcph)
             return conn;
     }
     conn = ended_connection(pinfo, tcph);
-    if (!conn || conn->end_frame == pinfo->num)
+    if (!conn)
         return NULL;
+    /* A later pass that runs taps again: the end recorded here before. */
+    if (ends_at(conn, pinfo->num))
+        return conn;
     if (conn->end_frame == 0) {
         if ((conn->side[0].close_frame != 0 || conn->side[1].close_frame != 0) && per_file.closing)
             per_file.closing--;
@@ -486,7 +498,7 @@ examine_end(packet_info *pinfo, const struct tcpheader *tcph)
     }
     if (!record_end(conn, pinfo, (tcph->th_flags & TH_RST) != 0,
                     wsclose_handshake_side(conn, pinfo)))
-        return NULL;
+        return ends_at(conn, pinfo->num) ? conn : NULL;
     if (!conn->abort_frame)
         conn->abort_frame = pinfo->num;
     wmem_map_insert(per_file.abort_frames, GUINT_TO_POINTER(pinfo->num), conn);
@@ -517,6 +529,15 @@ wsclose_handshake_aborted_in(const packet_info *pinfo)
         return NULL;
     return (const wsclose_connection_t *)wmem_map_lookup(per_file.abort_frames,
                                                          GUINT_TO_POINTER(pinfo->num));
+}
+
+const char *
+wsclose_handshake_request_uri(packet_info *pinfo)
+{
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    const http_conv_t *http = conv ? websocket_upgrade(conv) : NULL;
+
+    return http ? WSCLOSE_HTTP_REQUEST_URI(http) : NULL;
 }
 
 static void

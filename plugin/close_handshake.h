@@ -40,6 +40,7 @@ typedef struct {
     uint16_t close_status; /* status the peer's application reports for it */
     bool close_status_known;
     bool close_invalid;        /* it breaks a frame rule a receiver checks (1 byte, over 125) */
+    uint16_t close_len;        /* its payload length on the wire (65535: that or more) */
     uint32_t data_after_close; /* first data frame this side sent after its close */
     uint32_t recv_end_frame;   /* the peer's FIN, or an RST, that ended what this side
                                  receives; 0: none (yet) */
@@ -98,11 +99,13 @@ wsclose_side_t wsclose_handshake_side(const wsclose_connection_t *conn, const pa
 
 const char *wsclose_handshake_side_name(wsclose_side_t side);
 
-/* A close frame from the sender of this packet; status_known is false when the payload
- * carries no readable status (1 byte, or not captured); invalid when it breaks a frame rule
- * a receiver checks (a 1-byte payload, over 125 bytes). */
-void wsclose_handshake_close(wsclose_walk_t *walk, packet_info *pinfo, bool status_known,
-                             uint16_t status, bool invalid, wsclose_analysis_t *out);
+/* A close frame from the sender of this packet, wire_len bytes of payload on the wire;
+ * status_known is false when the payload carries no readable status (1 byte, or not
+ * captured); invalid when it breaks a frame rule a receiver checks (a 1-byte payload, over
+ * 125 bytes). */
+void wsclose_handshake_close(wsclose_walk_t *walk, packet_info *pinfo, uint64_t wire_len,
+                             bool status_known, uint16_t status, bool invalid,
+                             wsclose_analysis_t *out);
 
 /* A data frame from the sender of this packet: the sender's close frame number when this
  * is the first data frame it sent after its close frame, else 0. */
@@ -115,14 +118,20 @@ bool wsclose_handshake_aborted_at(const wsclose_connection_t *conn, wsclose_side
 
 /* A TCP packet, after dissection (from a tcp tap): its FIN or RST may end what an endpoint
  * of a WebSocket connection receives; a SYN may start a new connection on cached ports.
- * Returns the connection when an endpoint's connection aborted at this frame, else NULL.
- * Idempotent, so every pass that runs taps may call it. */
+ * Returns the connection when this frame ends the TCP connection or what one of its
+ * endpoints receives (wsclose_handshake_aborted_at() says whether an endpoint aborted
+ * here), else NULL.  Idempotent, so every pass that runs taps may call it. */
 struct tcpheader;
 const wsclose_connection_t *wsclose_handshake_tcp_packet(packet_info *pinfo,
                                                          const struct tcpheader *tcph);
 
 /* Later passes: the connection an endpoint of which aborted at this frame, or NULL. */
 const wsclose_connection_t *wsclose_handshake_aborted_in(const packet_info *pinfo);
+
+/* The request URI of the HTTP Upgrade that made this packet's connection a WebSocket
+ * connection (HTTP's record of it, file scope), or NULL when the capture lacks it.  Looks
+ * the conversation up: for readers that run per connection, not per packet. */
+const char *wsclose_handshake_request_uri(packet_info *pinfo);
 
 void wsclose_handshake_register(int proto_wsclose);
 void wsclose_handshake_handoff(void);

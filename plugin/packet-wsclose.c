@@ -21,6 +21,7 @@
 #include "winhttp_api.h"
 #include "winhttp_status.h"
 #include "wsclose_compat.h"
+#include "wsclose_conv.h"
 #include "wsclose_frame.h"
 #include "wsclose_note.h"
 #include "wsclose_stats.h"
@@ -603,9 +604,10 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_co
     return ti;
 }
 
-/* Every endpoint whose connection aborted at this frame (the watch's callback). */
+/* A FIN or RST that ends the TCP connection or what an endpoint receives (the watch's
+ * callback): every endpoint whose connection aborted here. */
 static void
-draw_aborts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn)
+draw_end(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn)
 {
     const char *caller_proto = pinfo->current_proto;
     wsclose_packet_note_t *note = wsclose_note_wanted() ? wsclose_packet_note(pinfo) : NULL;
@@ -630,6 +632,7 @@ draw_aborts(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_c
             add_expert(pinfo, ti, &ei_wsclose_end_without_close);
     }
     if (note) {
+        note->connection = conn;
         note->connection_aborted = conn->abort_frame == pinfo->num;
         note->ended_by = conn->end_by;
         /* A connection first met at its end (no close frame was seen) counts here. */
@@ -729,7 +732,8 @@ add_chat(packet_info *pinfo, proto_item *ti, const char *fmt, const char *name, 
 
 /* What the statistics tree counts of this close frame. */
 static void
-note_close(packet_info *pinfo, const wsclose_payload_t *cp, const wsclose_analysis_t *an)
+note_close(packet_info *pinfo, const wsclose_payload_t *cp, const wsclose_analysis_t *an,
+           const wsclose_connection_t *conn)
 {
     wsclose_packet_note_t *note;
     wsclose_close_note_t *cn;
@@ -737,6 +741,7 @@ note_close(packet_info *pinfo, const wsclose_payload_t *cp, const wsclose_analys
     if (!wsclose_note_wanted())
         return;
     note = wsclose_packet_note(pinfo);
+    note->connection = conn;
     cn = wmem_new0(pinfo->pool, wsclose_close_note_t);
     cn->has_code = cp && cp->kind == WSCLOSE_PAYLOAD_CODE;
     cn->code = cn->has_code ? cp->code : 0;
@@ -758,8 +763,8 @@ not_captured(packet_info *pinfo, tvbuff_t *tvb, proto_tree *cl_tree, proto_item 
 {
     wsclose_analysis_t an;
 
-    wsclose_handshake_close(walk, pinfo, false, 0, false, &an);
-    note_close(pinfo, NULL, &an);
+    wsclose_handshake_close(walk, pinfo, 0, false, 0, false, &an);
+    note_close(pinfo, NULL, &an, walk->conn);
     add_handshake(cl_tree, tvb, pinfo, ti, &an);
     add_expert(pinfo, ti, &ei_wsclose_truncated);
     info_append(pinfo, "close status not captured");
@@ -842,13 +847,13 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
     view_len = (int)payload_captured;
 
     /* The status the peer's application reports: the code, or 1005 when empty. */
-    wsclose_handshake_close(walk, pinfo, f.payload.kind != WSCLOSE_PAYLOAD_ONE_BYTE,
-                            f.payload.kind == WSCLOSE_PAYLOAD_CODE ? f.payload.code
-                                                                   : WSCLOSE_EMPTY_CODE,
-                            f.payload.kind == WSCLOSE_PAYLOAD_ONE_BYTE ||
-                                hdr->payload_len > WSCLOSE_CONTROL_PAYLOAD_MAX,
-                            &an);
-    note_close(pinfo, &f.payload, &an);
+    wsclose_handshake_close(
+        walk, pinfo, hdr->payload_len, f.payload.kind != WSCLOSE_PAYLOAD_ONE_BYTE,
+        f.payload.kind == WSCLOSE_PAYLOAD_CODE ? f.payload.code : WSCLOSE_EMPTY_CODE,
+        f.payload.kind == WSCLOSE_PAYLOAD_ONE_BYTE ||
+            hdr->payload_len > WSCLOSE_CONTROL_PAYLOAD_MAX,
+        &an);
+    note_close(pinfo, &f.payload, &an, walk->conn);
     f.from_server = an.from == WSCLOSE_SIDE_SERVER;
     f.duplicate = an.duplicate_of != 0;
     f.answers = an.request_in != 0;
@@ -1214,9 +1219,11 @@ proto_register_wsclose(void)
                                    10, &pref_close_timeout);
 
     register_init_routine(wsclose_init);
-    wsclose_watch_register(proto_wsclose, draw_aborts);
+    wsclose_watch_register(proto_wsclose, draw_end);
     wsclose_note_register(proto_wsclose);
     wsclose_handshake_register(proto_wsclose);
+    /* The table names statuses as the Info column does. */
+    wsclose_conv_register(name_in_set);
 }
 
 void

@@ -47,4 +47,13 @@ typedef gboolean wsclose_pref_bool_t;
 #define wsclose_dissector_try_uint dissector_try_uint_new
 #endif
 
+/* The request URI of the last HTTP request on a connection (for an upgraded connection, the
+ * Upgrade's): http_conv_t has it up to 4.0; from 4.2 on each request/response pair does. */
+#if WSCLOSE_WS_AT_LEAST(4, 2)
+#define WSCLOSE_HTTP_REQUEST_URI(http)                                                             \
+    ((http)->req_res_tail ? (const char *)(http)->req_res_tail->request_uri : NULL)
+#else
+#define WSCLOSE_HTTP_REQUEST_URI(http) ((const char *)(http)->request_uri)
+#endif
+
 #endif /* WSCLOSE_COMPAT_H */

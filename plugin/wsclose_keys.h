@@ -6,9 +6,9 @@
 #ifndef WSCLOSE_KEYS_H
 #define WSCLOSE_KEYS_H
 
-enum {
+typedef enum {
     WSCLOSE_KEY_NOTE,  /* the statistics note of the packet (wsclose_note.c) */
     WSCLOSE_KEY_DRAWN, /* the packet's aborts are drawn (wsclose_watch.c) */
-};
+} wsclose_key_t;
 
 #endif /* WSCLOSE_KEYS_H */

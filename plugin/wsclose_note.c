@@ -62,6 +62,7 @@ wsclose_note_connection(packet_info *pinfo, const wsclose_connection_t *conn)
     if (!notes.readers || !conn || conn->first_frame != pinfo->num)
         return;
     note = wsclose_packet_note(pinfo);
+    note->connection = conn;
     if (note->counted_connection == conn)
         return;
     note->counted_connection = conn;

@@ -27,6 +27,9 @@ typedef struct {
 } wsclose_close_note_t;
 
 typedef struct {
+    /* The connection this packet's items concern (the last one met, in the rare frame that
+     * carries several). */
+    const wsclose_connection_t *connection;
     wmem_list_t *closes;  /* wsclose_close_note_t * */
     wmem_list_t *experts; /* GINT_TO_POINTER(hf id of each expert item added) */
     unsigned new_connections;

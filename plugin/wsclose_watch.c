@@ -24,12 +24,13 @@
 
 #include "close_handshake.h"
 #include "wsclose_keys.h"
+#include "wsclose_note.h"
 #include "wsclose_watch.h"
 
 static struct {
     int proto_wsclose;
     protocol_t *wsclose_protocol;
-    wsclose_draw_aborts_fn draw_aborts;
+    wsclose_draw_end_fn draw_end;
     int tcp_tap_id;
     int upgrade_tapdata;
     bool upgrade_active;
@@ -49,7 +50,7 @@ stop_upgrade_watch(void)
     watch.upgrade_retire = false;
 }
 
-/* The aborts of a frame, drawn once per pass. */
+/* The end of a connection at a frame, drawn once per pass. */
 static void
 draw_once(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn)
 {
@@ -57,11 +58,12 @@ draw_once(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_con
         return;
     p_add_proto_data(pinfo->pool, pinfo, watch.proto_wsclose, WSCLOSE_KEY_DRAWN,
                      GUINT_TO_POINTER(1));
-    watch.draw_aborts(tree, tvb, pinfo, conn);
+    watch.draw_end(tree, tvb, pinfo, conn);
 }
 
-/* Every packet once WebSocket has been seen: a FIN or RST that ends what an endpoint
- * receives before its peer's close frame gets the abort items. */
+/* Every packet once WebSocket has been seen: a FIN or RST that ends a WebSocket connection
+ * is drawn; where it ends what an endpoint receives before its peer's close frame, with
+ * the abort items. */
 static int
 dissect_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
@@ -85,7 +87,10 @@ dissect_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
     }
     if (!tapped && PINFO_FD_VISITED(pinfo))
         conn = wsclose_handshake_aborted_in(pinfo);
-    if (conn)
+    /* An end without an abort draws nothing: only a reader of notes (a table) wants it. */
+    if (conn && (wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_CLIENT, pinfo->num) ||
+                 wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_SERVER, pinfo->num) ||
+                 wsclose_note_wanted()))
         draw_once(tree, tvb, pinfo, conn);
     return 0;
 }
@@ -159,10 +164,10 @@ watch_cleanup(void)
 }
 
 void
-wsclose_watch_register(int proto_wsclose, wsclose_draw_aborts_fn draw_aborts)
+wsclose_watch_register(int proto_wsclose, wsclose_draw_end_fn draw_end)
 {
     watch.proto_wsclose = proto_wsclose;
-    watch.draw_aborts = draw_aborts;
+    watch.draw_end = draw_end;
     /* No protocol of its own: a postdissector with one would have its layer added to and
      * removed from every packet's layer list (it adds no layer: the abort items are
      * wsclose's).  Disabling wsclose is checked in dissect_ends. */

@@ -13,12 +13,13 @@
 
 #include "close_handshake.h"
 
-/* Draws the aborts of the frame being dissected: called at most once per frame and pass. */
-typedef void (*wsclose_draw_aborts_fn)(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
-                                       const wsclose_connection_t *conn);
+/* Draws a FIN or RST that ends conn or what one of its endpoints receives, with the aborts
+ * there: called at most once per frame and pass. */
+typedef void (*wsclose_draw_end_fn)(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
+                                    const wsclose_connection_t *conn);
 
 /* From proto_register_wsclose. */
-void wsclose_watch_register(int proto_wsclose, wsclose_draw_aborts_fn draw_aborts);
+void wsclose_watch_register(int proto_wsclose, wsclose_draw_end_fn draw_end);
 
 /* From proto_reg_handoff_wsclose. */
 void wsclose_watch_handoff(void);
