@@ -40,6 +40,7 @@ enum {
     COL_QUERY,
     COL_ABORT,
     COL_OPEN,
+    COL_HANDSHAKE,
     COL_COUNT
 };
 
@@ -55,6 +56,7 @@ static stat_tap_table_item conv_fields[COL_COUNT] = {
     [COL_QUERY] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "QueryCloseStatus", "%s"},
     [COL_ABORT] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Abort", "%s"},
     [COL_OPEN] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Open at end", "%s"},
+    [COL_HANDSHAKE] = {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Closing handshake", "%s"},
 };
 
 static const char table_name[] = "WebSocket connections";
@@ -202,6 +204,25 @@ abort_text(const wsclose_connection_t *c)
             : wsclose_handshake_side_name(client ? WSCLOSE_SIDE_CLIENT : WSCLOSE_SIDE_SERVER));
 }
 
+/* Whether the closing handshake completed, as the client's WinHTTP sees it. */
+static const char *
+handshake_text(const wsclose_connection_t *c)
+{
+    const bool client = c->side[WSCLOSE_SIDE_CLIENT].close_frame != 0;
+    const bool server = c->side[WSCLOSE_SIDE_SERVER].close_frame != 0;
+
+    /* The client's WinHTTP rejects the server's close, answered or not. */
+    if (server && c->side[WSCLOSE_SIDE_SERVER].close_invalid)
+        return "incomplete: server's close rejected";
+    if (client && server)
+        return "complete";
+    if (client)
+        return "incomplete: client's close unanswered";
+    if (server)
+        return "incomplete: server's close unanswered";
+    return "incomplete: no close frame";
+}
+
 static const char *
 closed_first(const wsclose_connection_t *c)
 {
@@ -256,6 +277,7 @@ draw_row(stat_tap_table *table, unsigned row, const wsclose_connection_t *c)
     set_text(table, row, COL_QUERY, query);
     set_text(table, row, COL_ABORT, abort_text(c));
     set_text(table, row, COL_OPEN, g_strdup(c->end_frame ? "no" : "yes"));
+    set_text(table, row, COL_HANDSHAKE, g_strdup(handshake_text(c)));
 }
 
 static tap_packet_status

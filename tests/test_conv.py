@@ -19,7 +19,12 @@ from wsharness import CAPTURES, PluginTestCase, decode_as_args, passes_args
 
 WINE = "real-winhttp-wine.pcapng"
 COLUMNS = ["TCP stream", "Client", "Server", "Path", "Closed first", "Client close",
-           "Server close", "Receive", "QueryCloseStatus", "Abort", "Open at end"]
+           "Server close", "Receive", "QueryCloseStatus", "Abort", "Open at end",
+           "Closing handshake"]
+COMPLETE = "complete"
+REJECTED = "incomplete: server's close rejected"
+NO_CLOSE_FRAME = "incomplete: no close frame"
+CLIENT_UNANSWERED = "incomplete: client's close unanswered"
 CLOSE_BUFFER = "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE"
 INVALID_RESPONSE = "ERROR_WINHTTP_INVALID_SERVER_RESPONSE (12152)"
 NO_CLOSE = "ERROR_INVALID_OPERATION (4317)"
@@ -120,6 +125,13 @@ class ConvTable(PluginTestCase):
             want_receive, want_query = CLOSE_BUFFER, "usStatus %d" % code
             # Wine reports 0 for an empty close (README lists it).
             self.assertEqual(query[-1]["status"], code if server["payload_len"] else 0, where)
+        if server and (server["payload_len"] == 1 or server["payload_len"] > 125):
+            handshake = REJECTED
+        elif client and server:
+            handshake = COMPLETE
+        else:
+            handshake = (CLIENT_UNANSWERED if client else
+                         "incomplete: server's close unanswered" if server else NO_CLOSE_FRAME)
         if conn["aborted"]:
             events = [e["event"] for e in conn["server_log"]]
             first = next(e for e in events if e in ("shutdown-wr", "rst-sent", "eof", "reset"))
@@ -135,7 +147,7 @@ class ConvTable(PluginTestCase):
         return [stream, "%s:%d" % (client_ip, conn["client_port"]),
                 "%s:%d" % (server_ip, conn["server_port"]), conn["request_path"],
                 frames[0]["by"] if frames else "none", sent_close(client, name_set),
-                sent_close(server, name_set), want_receive, want_query, abort, "no"]
+                sent_close(server, name_set), want_receive, want_query, abort, "no", handshake]
 
     def test_wine_rows_agree_with_the_manifest(self):
         m = wine_manifest()
@@ -168,25 +180,28 @@ class ConvTable(PluginTestCase):
         both = "client and server aborted"
         want = [
             ["0", "192.0.2.1:50720", "192.0.2.80:80", "/chat", "none", "none", "none",
-             ABORTED, NO_CLOSE, "RST from server, " + both, "no"],
+             ABORTED, NO_CLOSE, "RST from server, " + both, "no",
+             NO_CLOSE_FRAME],
             ["1", "192.0.2.1:50721", "192.0.2.80:80", "/chat", "none", "none", "none",
-             ABORTED, NO_CLOSE, "FIN from server, " + both, "no"],
+             ABORTED, NO_CLOSE, "FIN from server, " + both, "no",
+             NO_CLOSE_FRAME],
             ["2", "192.0.2.1:50722", "192.0.2.80:80", "/chat", "none", "none", "none",
-             ABORTED, NO_CLOSE, "FIN from client, " + both, "no"],
+             ABORTED, NO_CLOSE, "FIN from client, " + both, "no",
+             NO_CLOSE_FRAME],
             ["3", "192.0.2.1:50723", "192.0.2.80:80", "/chat", "client", ok, ok,
-             CLOSE_BUFFER, "usStatus 1000", "none", "no"],
+             CLOSE_BUFFER, "usStatus 1000", "none", "no", COMPLETE],
             ["4", "192.0.2.1:50724", "192.0.2.80:80", "/chat", "client", ok, ok,
-             CLOSE_BUFFER, "usStatus 1000", "none", "no"],
+             CLOSE_BUFFER, "usStatus 1000", "none", "no", COMPLETE],
             # The server's FIN comes before any close of its own; the client closes after.
             ["5", "192.0.2.1:50725", "192.0.2.80:80", "/chat", "client",
              "WINHTTP_WEB_SOCKET_ENDPOINT_TERMINATED_CLOSE_STATUS (1001)", "none",
-             ABORTED, NO_CLOSE, "FIN from server, client aborted", "no"],
+             ABORTED, NO_CLOSE, "FIN from server, client aborted", "no", CLIENT_UNANSWERED],
             ["6", "192.0.2.1:50726", "192.0.2.80:80", "/chat", "client", ok, ok,
-             CLOSE_BUFFER, "usStatus 1000", "none", "no"],
+             CLOSE_BUFFER, "usStatus 1000", "none", "no", COMPLETE],
             # A 1-byte close the client's WinHTTP rejects, then the client's RST.
             ["7", "192.0.2.1:50727", "192.0.2.80:80", "/chat", "server", "none",
              "1-byte payload", INVALID_RESPONSE, NO_CLOSE, "RST from client, server aborted",
-             "no"],
+             "no", REJECTED],
         ]
         self.assertEqual(self.both_passes("diag-ends.pcapng"), want)
 
@@ -200,7 +215,7 @@ class ConvTable(PluginTestCase):
         going = "WINHTTP_WEB_SOCKET_ENDPOINT_TERMINATED_CLOSE_STATUS (1001)"
         self.assertEqual(self.both_passes(os.path.basename(cut), ),
                          [["0", "192.0.2.1:50701", "192.0.2.80:80", "/chat", "server", going,
-                           going, CLOSE_BUFFER, "usStatus 1001", "none", "yes"]])
+                           going, CLOSE_BUFFER, "usStatus 1001", "none", "yes", COMPLETE]])
         self.assertEqual(self.table("diag-server-close.pcapng")[0][10], "no")
 
     def test_no_websocket_no_rows(self):
