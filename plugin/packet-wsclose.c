@@ -522,7 +522,6 @@ add_client_call(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item 
         return;
     args = api_status_text(pinfo->pool, r->call_status, f->reason, f->payload.reason_len,
                            f->payload.reason_utf8);
-    add_generated_uint(tree, hf_wsclose_api_call_status, tvb, offset, len, r->call_status);
     if (r->call == WSCLOSE_CALL_CLOSE_ANSWER)
         add_generated_string(tree, hf_wsclose_api_call, tvb, offset, len,
                              wmem_strdup_printf(pinfo->pool,
@@ -534,6 +533,7 @@ add_client_call(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item 
             tree, hf_wsclose_api_call, tvb, offset, len,
             wmem_strdup_printf(pinfo->pool,
                                "WinHttpWebSocketClose or WinHttpWebSocketShutdown (%s)", args));
+    add_generated_uint(tree, hf_wsclose_api_call_status, tvb, offset, len, r->call_status);
 }
 
 /* The side that sent this packet and how, as "FIN from the server". */
@@ -623,11 +623,11 @@ draw_end(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_conn
         ti = show_abort(tree, tvb, pinfo, conn, endpoint);
         if (note)
             note->aborted[endpoint] = true;
-        /* The client ends its TCP connection without a close frame of its own: the server's
-         * connection aborts here. */
+        /* The client ends the TCP connection (its first FIN or RST) without a close frame of
+         * its own: the server's connection aborts here. */
         if (endpoint == WSCLOSE_SIDE_SERVER &&
             wsclose_api_end_without_close(
-                wsclose_handshake_side(conn, pinfo) == WSCLOSE_SIDE_CLIENT,
+                conn->end_frame == pinfo->num && conn->end_by == WSCLOSE_SIDE_CLIENT,
                 client->close_frame != 0 && client->close_frame <= pinfo->num))
             add_expert(pinfo, ti, &ei_wsclose_end_without_close);
     }

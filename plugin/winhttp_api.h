@@ -111,8 +111,9 @@ void wsclose_api_close_frame(const wsclose_api_frame_t *frame, wsclose_impl_t im
  * from either side) before the server's close frame: RFC 6455 7.1.5's abnormal closure. */
 void wsclose_api_abort(bool rst, wsclose_impl_t impl, wsclose_api_result_t *out);
 
-/* Whether a WinHTTP client that ends its TCP connection without having sent a close frame
- * bypassed WinHttpWebSocketClose (it closed its handles, or Close failed before sending). */
+/* Whether a WinHTTP client bypassed WinHttpWebSocketClose (it closed its handles, or Close
+ * failed before sending): client_ends, it ended the TCP connection (the first FIN or RST is
+ * its own), without having sent a close frame. */
 bool wsclose_api_end_without_close(bool client_ends, bool client_sent_close);
 
 /*

@@ -19,7 +19,7 @@ from wsharness import REPO, PluginTestCase
 
 README = os.path.join(REPO, "README.md")
 # At least this many commands: the test must not pass on a README it cannot parse.
-MIN_COMMANDS = 9
+MIN_COMMANDS = 14
 
 
 def readme_commands(text):
@@ -114,7 +114,10 @@ class ReadmeCommands(PluginTestCase):
                 self.assertEqual(proc.returncode, 0, proc.stderr)
                 self.assertEqual(proc.stderr, "")
                 self.assertNotEqual(proc.stdout.strip(), "")
-                self.assertIn("WINHTTP_WEB_SOCKET_", proc.stdout)
+                # What wsclose adds: a WinHTTP status name, or its connection table.
+                self.assertIn("WebSocket Connections (WinHTTP Close Status):"
+                              if "-z wsclose,conv" in cmd else "WINHTTP_WEB_SOCKET_",
+                              proc.stdout)
                 if shown is not None:
                     self.assertTrue(matches(shown, proc.stdout.splitlines()),
                                     "README shows:\n%s\ntshark prints:\n%s"

@@ -189,31 +189,65 @@ class WineView(PluginTestCase):
              % rows[ports["server-close-4000"]][0]["frame.number"])])
 
     def test_error_filters_find_the_frames(self):
-        """From an error in the application's log to the frame: each call's own field."""
+        """README's table "From an error in your log to the frame": each filter finds exactly
+        the connections whose WinHTTP calls the reference (or, where it names no code, Wine)
+        makes return that error; the manifest's recorded calls agree."""
         m = wine_manifest()
         da = decode_as_args(m["decode_as"])
+        conns = m["connections"]
 
-        def ports(flt):
+        def found(flt):
             rows = self.ts.fields(WINE, ["tcp.srcport", "tcp.dstport"], "-Y", flt, *da)
-            return sorted({int(p) for r in rows for p in r} &
-                          {c["client_port"] for c in m["connections"]}), len(rows)
+            ports = {c["client_port"] for c in conns}
+            return sorted({int(p) for r in rows for p in r} & ports)
 
-        rejected = sorted(c["client_port"] for c in m["connections"]
-                          if any(f["by"] == "server" and invalid(f) for f in c["close_frames"]))
-        self.assertEqual(len(rejected), 2)
-        self.assertEqual(ports("wsclose.api.receive.error == 12152"), (rejected, 2))
-        self.assertEqual(ports("wsclose.api.error == 12152"), (rejected, 2))
-        # 4317 from QueryCloseStatus: the rejected closes and every connection whose client
-        # receives no close frame from the server.
-        no_close = sorted(c["client_port"] for c in m["connections"]
-                          if not any(f["by"] == "server" for f in c["close_frames"]))
-        self.assertEqual(ports("wsclose.api.query.error == 4317"),
-                         (sorted(rejected + no_close), len(rejected) + len(no_close)))
+        def where(pred):
+            return sorted(c["client_port"] for c in conns if pred(c))
+
+        def server_close(c):
+            return next((f for f in c["close_frames"] if f["by"] == "server"), None)
+
+        def last_error(c, call):
+            made = calls(c, call)
+            return made[-1]["error"] if made else None
+
+        rejected = where(lambda c: server_close(c) is not None and invalid(server_close(c)))
+        no_server_close = where(lambda c: server_close(c) is None)
+        ends_without_close = where(lambda c: "closews" in c["client_steps"] and not any(
+            f["by"] == "client" for f in c["close_frames"]))
+        self.assertEqual((len(rejected), len(no_server_close), len(ends_without_close)),
+                         (2, 6, 2))
+        # The reference's codes.
+        self.assertEqual(found("wsclose.api.receive.error == 12152"), rejected)
+        self.assertEqual(where(lambda c: last_error(c, "WinHttpWebSocketReceive") == 12152
+                               and server_close(c) is not None), rejected)
+        self.assertEqual(found("wsclose.api.query.error == 4317"),
+                         sorted(rejected + no_server_close))
+        self.assertEqual(found("wsclose.abort == \"client\""), no_server_close)
+        self.assertEqual(found("wsclose.end_without_close"), ends_without_close)
+        # One of those two clients logged 87: its Close refused a 124-byte reason.
+        self.assertEqual(where(lambda c: last_error(c, "WinHttpWebSocketClose") == 87),
+                         [p for p in ends_without_close
+                          if "close-reason-124" in next(c["scenario"] for c in conns
+                                                        if c["client_port"] == p)])
+        # Where the reference names no code, Wine's: 12152 at the server's FIN, 10054 at an
+        # RST, and 12152 from QueryCloseStatus after a rejected close.
+        self.assertEqual(
+            found("wsclose.abort == \"client\" && wsclose.abort.tcp == \"FIN\" && "
+                  "wsclose.abort.by == \"server\""),
+            where(lambda c: server_close(c) is None and
+                  last_error(c, "WinHttpWebSocketReceive") == ERROR_INVALID_SERVER_RESPONSE))
+        self.assertEqual(
+            found("wsclose.abort == \"client\" && wsclose.abort.tcp == \"RST\""),
+            where(lambda c: last_error(c, "WinHttpWebSocketReceive") == WSAECONNRESET))
+        self.assertEqual(
+            found("wsclose.api.receive.error == 12152"),
+            where(lambda c: last_error(c, "WinHttpWebSocketQueryCloseStatus") == 12152))
         # QueryCloseStatus's usStatus, as a number.
-        got, n = ports("wsclose.api.query.status == 4000")
-        self.assertEqual(got, sorted(c["client_port"] for c in m["connections"]
-                                     if any(f["by"] == "server" and f["code"] == 4000 and
-                                            f["payload_len"] for f in c["close_frames"])))
+        self.assertEqual(found("wsclose.api.query.status == 4000"),
+                         where(lambda c: server_close(c) is not None and
+                               server_close(c)["code"] == 4000 and
+                               server_close(c)["payload_len"] > 0))
 
 
 class Diagnosis(PluginTestCase):
