@@ -77,13 +77,16 @@ dissect_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
         stop_upgrade_watch();
     if (!proto_is_protocol_enabled(watch.wsclose_protocol))
         return 0;
-    /* Tunnels may carry several TCP headers in one frame. */
+    /* Tunnels may carry several TCP headers in one frame; the last one dissected has the
+     * frame's ports, so a first header with them is the only one that matters. */
     for (i = 0; (tcph = (const struct tcpheader *)fetch_tapped_data(watch.tcp_tap_id, i)) != NULL;
          i++) {
         tapped = true;
         ended = wsclose_handshake_tcp_packet(pinfo, tcph);
         if (ended)
             conn = ended;
+        if (tcph->th_sport == pinfo->srcport && tcph->th_dport == pinfo->destport)
+            break;
     }
     if (!tapped && PINFO_FD_VISITED(pinfo))
         conn = wsclose_handshake_aborted_in(pinfo);
