@@ -404,6 +404,25 @@ wsclose_handshake_data(wsclose_walk_t *walk, packet_info *pinfo, wsclose_side_t 
     return me->close_frame;
 }
 
+/* Whether the closing handshake completed, as the client's WinHTTP sees it. */
+const char *
+wsclose_handshake_outcome(const wsclose_connection_t *c)
+{
+    const bool client = c->side[WSCLOSE_SIDE_CLIENT].close_frame != 0;
+    const bool server = c->side[WSCLOSE_SIDE_SERVER].close_frame != 0;
+
+    /* The client's WinHTTP rejects the server's close, answered or not. */
+    if (server && c->side[WSCLOSE_SIDE_SERVER].close_invalid)
+        return "incomplete: server's close rejected";
+    if (client && server)
+        return "complete";
+    if (client)
+        return "incomplete: client's close unanswered";
+    if (server)
+        return "incomplete: server's close unanswered";
+    return "incomplete: no close frame";
+}
+
 bool
 wsclose_handshake_aborted_at(const wsclose_connection_t *conn, wsclose_side_t side, uint32_t frame)
 {

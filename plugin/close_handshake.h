@@ -111,6 +111,10 @@ void wsclose_handshake_close(wsclose_walk_t *walk, packet_info *pinfo, uint64_t 
  * is the first data frame it sent after its close frame, else 0. */
 uint32_t wsclose_handshake_data(wsclose_walk_t *walk, packet_info *pinfo, wsclose_side_t *from);
 
+/* Whether the closing handshake completed, as the client's WinHTTP sees it, so far: "complete",
+ * or "incomplete: " and why not. */
+const char *wsclose_handshake_outcome(const wsclose_connection_t *conn);
+
 /* Whether this endpoint's connection aborted at this frame (its receiving direction ended
  * there, before the peer's close frame). */
 bool wsclose_handshake_aborted_at(const wsclose_connection_t *conn, wsclose_side_t side,

@@ -49,6 +49,7 @@ static int hf_wsclose_request_in = -1;
 static int hf_wsclose_duplicate_of = -1;
 static int hf_wsclose_sender_close_in = -1;
 static int hf_wsclose_time = -1;
+static int hf_wsclose_handshake = -1;
 static int hf_wsclose_abort = -1;
 static int hf_wsclose_abort_tcp = -1;
 static int hf_wsclose_abort_by = -1;
@@ -582,6 +583,7 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_co
     add_generated_string(ab_tree, hf_wsclose_abort_by, tvb, 0, 0,
                          wsclose_handshake_side_name(conn->end_by));
     add_generated_uint(ab_tree, hf_wsclose_abort_ended_in, tvb, 0, 0, conn->end_frame);
+    add_generated_string(ab_tree, hf_wsclose_handshake, tvb, 0, 0, wsclose_handshake_outcome(conn));
     if (endpoint == WSCLOSE_SIDE_CLIENT) {
         if (api_wanted(ab_tree)) {
             wsclose_api_abort(rst, WSCLOSE_IMPL_REFERENCE, &r);
@@ -884,6 +886,10 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
             add_range(pinfo, cl_tree, tvb, payload_offset, code, cls);
     }
     add_handshake(cl_tree, tvb, pinfo, ti, &an);
+    /* Final on the close that completes the handshake, and in later passes. */
+    if (an.completes || PINFO_FD_VISITED(pinfo))
+        add_generated_string(cl_tree, hf_wsclose_handshake, tvb, 0, 0,
+                             wsclose_handshake_outcome(walk->conn));
     if (r.after_close_timeout) {
         add_expert_format(pinfo, ti, &ei_wsclose_close_timeout,
                           "The server's close comes later than the client's close timeout "
@@ -1058,6 +1064,12 @@ proto_register_wsclose(void)
         {&hf_wsclose_time,
          {"Time since request", "wsclose.time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
           "Time from the initiating close frame to this reply", HFILL}},
+        {&hf_wsclose_handshake,
+         {"Closing handshake", "wsclose.handshake", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Whether the connection's closing handshake completed, as the client's WinHTTP sees "
+          "it: \"complete\", or \"incomplete: \" and why not (on the close frame that "
+          "completes it, on aborts, and in later passes on every close frame)",
+          HFILL}},
         {&hf_wsclose_abort,
          {"Aborted for", "wsclose.abort", FT_STRING, BASE_NONE, NULL, 0x0,
           "Endpoint whose connection closed abnormally here (RFC 6455 7.1.5; the enum value "

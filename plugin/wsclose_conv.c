@@ -204,25 +204,6 @@ abort_text(const wsclose_connection_t *c)
             : wsclose_handshake_side_name(client ? WSCLOSE_SIDE_CLIENT : WSCLOSE_SIDE_SERVER));
 }
 
-/* Whether the closing handshake completed, as the client's WinHTTP sees it. */
-static const char *
-handshake_text(const wsclose_connection_t *c)
-{
-    const bool client = c->side[WSCLOSE_SIDE_CLIENT].close_frame != 0;
-    const bool server = c->side[WSCLOSE_SIDE_SERVER].close_frame != 0;
-
-    /* The client's WinHTTP rejects the server's close, answered or not. */
-    if (server && c->side[WSCLOSE_SIDE_SERVER].close_invalid)
-        return "incomplete: server's close rejected";
-    if (client && server)
-        return "complete";
-    if (client)
-        return "incomplete: client's close unanswered";
-    if (server)
-        return "incomplete: server's close unanswered";
-    return "incomplete: no close frame";
-}
-
 static const char *
 closed_first(const wsclose_connection_t *c)
 {
@@ -277,7 +258,7 @@ draw_row(stat_tap_table *table, unsigned row, const wsclose_connection_t *c)
     set_text(table, row, COL_QUERY, query);
     set_text(table, row, COL_ABORT, abort_text(c));
     set_text(table, row, COL_OPEN, g_strdup(c->end_frame ? "no" : "yes"));
-    set_text(table, row, COL_HANDSHAKE, g_strdup(handshake_text(c)));
+    set_text(table, row, COL_HANDSHAKE, g_strdup(wsclose_handshake_outcome(c)));
 }
 
 static tap_packet_status

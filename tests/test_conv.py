@@ -162,6 +162,22 @@ class ConvTable(PluginTestCase):
         # Rows come in the order the connections were first seen.
         self.assertEqual([int(r[0]) for r in rows], sorted(int(r[0]) for r in rows))
 
+    def test_handshake_field_agrees_with_the_table(self):
+        """wsclose.handshake, in a later pass, on every close frame and abort of a connection,
+        is its row's "Closing handshake"; every connection with a close frame or an abort
+        has it."""
+        m = wine_manifest()
+        da = decode_as_args(m["decode_as"])
+        rows = self.table(WINE, *da)
+        col = COLUMNS.index("Closing handshake")
+        fields = self.ts.fields(WINE, ["tcp.stream", "wsclose.handshake"], "-2", "-Y",
+                                "wsclose.handshake", "-E", "occurrence=a", "-E",
+                                "aggregator=|", *da)
+        got = {}
+        for stream, values in fields:
+            got.setdefault(stream, set()).update(values.split("|"))
+        self.assertEqual(got, {r[0]: {r[col]} for r in rows})
+
     def test_name_sets(self):
         m = wine_manifest()
         da = decode_as_args(m["decode_as"])
