@@ -23,6 +23,7 @@
 #include "wsclose_compat.h"
 #include "wsclose_conv.h"
 #include "wsclose_frame.h"
+#include "wsclose_label.h"
 #include "wsclose_note.h"
 #include "wsclose_stats.h"
 #include "wsclose_watch.h"
@@ -98,18 +99,17 @@ static value_string api_error_vals[8];
 #define REASON_EXAMINE_MAX 4096
 
 /* Which API's names the Info column and the subtree title use. */
-enum { NAME_SET_WINHTTP, NAME_SET_WEBSOCKET_H, NAME_SET_DOTNET, NAME_SET_IANA, NAME_SET_NONE };
 
 static const enum_val_t name_set_vals[] = {
-    {"winhttp", "WinHTTP (WINHTTP_WEB_SOCKET_*_CLOSE_STATUS)", NAME_SET_WINHTTP},
-    {"websocket_h", "websocket.h / WinINet (WEB_SOCKET_*_CLOSE_STATUS)", NAME_SET_WEBSOCKET_H},
-    {"dotnet", ".NET (WebSocketCloseStatus)", NAME_SET_DOTNET},
-    {"iana", "IANA registry", NAME_SET_IANA},
-    {"none", "None (the code only)", NAME_SET_NONE},
+    {"winhttp", "WinHTTP (WINHTTP_WEB_SOCKET_*_CLOSE_STATUS)", WSCLOSE_NAMES_WINHTTP},
+    {"websocket_h", "websocket.h / WinINet (WEB_SOCKET_*_CLOSE_STATUS)", WSCLOSE_NAMES_WEBSOCKET_H},
+    {"dotnet", ".NET (WebSocketCloseStatus)", WSCLOSE_NAMES_DOTNET},
+    {"iana", "IANA registry", WSCLOSE_NAMES_IANA},
+    {"none", "None (the code only)", WSCLOSE_NAMES_NONE},
     {NULL, NULL, -1},
 };
 
-static int pref_name_set = NAME_SET_WINHTTP;
+static int pref_name_set = WSCLOSE_NAMES_WINHTTP;
 static wsclose_pref_bool_t pref_chat_items = true;
 /* WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, in seconds; the reference's default. */
 static unsigned pref_close_timeout = 10;
@@ -118,22 +118,7 @@ static unsigned pref_close_timeout = 10;
 static const char *
 name_in_set(unsigned code)
 {
-    const wsclose_code_info_t *row = wsclose_code_info(code);
-
-    if (!row)
-        return NULL;
-    switch (pref_name_set) {
-    case NAME_SET_WINHTTP:
-        return row->winhttp;
-    case NAME_SET_WEBSOCKET_H:
-        return row->websocket_h;
-    case NAME_SET_DOTNET:
-        return row->dotnet;
-    case NAME_SET_IANA:
-        return row->iana;
-    default:
-        return NULL;
-    }
+    return wsclose_label_name((wsclose_name_set_t)pref_name_set, code);
 }
 
 /* Expert items are counted by kind for the statistics tree. */
@@ -195,68 +180,18 @@ info_append(packet_info *pinfo, const char *label)
                     label, "]", COL_ADD_LSTR_TERMINATOR);
 }
 
-/* The name sets that may lack a name for a WinHTTP enum value (.NET has none for 1006 and
- * 1015). */
-static const value_string name_set_short_vals[] = {
-    {NAME_SET_WEBSOCKET_H, "websocket.h"},
-    {NAME_SET_DOTNET, ".NET"},
-    {NAME_SET_IANA, "IANA"},
-    {0, NULL},
-};
-
-/* Info text for a code without a name in the chosen set: the code and where it stands. */
-static void
-info_append_code(packet_info *pinfo, unsigned code, wsclose_class_t cls)
-{
-    char label[64];
-
-    if (cls == WSCLOSE_CLASS_IANA)
-        snprintf(label, sizeof(label), "%u: IANA %s, not in WinHTTP", code,
-                 wsclose_code_info(code)->iana);
-    else if (cls == WSCLOSE_CLASS_WINHTTP)
-        snprintf(label, sizeof(label), "%u: no %s name", code,
-                 val_to_str_const((uint32_t)pref_name_set, name_set_short_vals, "such"));
-    else
-        snprintf(label, sizeof(label), "%u: %s", code, wsclose_class_short_label(cls));
-    info_append(pinfo, label);
-}
-
-/*
- * The Info label and subtree title of a close frame's status, in the chosen name set.  Each
- * situation reads differently at a glance: a status code, no status code (the receiver
- * reports 1005), and a code that only APIs may report sent in a close frame anyway.
- */
+/* The Info label and subtree title of a close frame's status, in the chosen name set. */
 static void
 label_status(packet_info *pinfo, proto_item *ti, unsigned code, bool empty)
 {
-    const char *name = name_in_set(code);
-    wsclose_class_t cls = wsclose_classify(code);
-    char label[96];
+    char label[ITEM_LABEL_LENGTH];
 
-    if (!ti) {
-        /* no subtree title to write */
-    } else if (name)
-        proto_item_append_text(ti, empty ? ": %s (%u, no status code)" : ": %s (%u)", name, code);
-    else if (empty)
-        proto_item_append_text(ti, ": no status code (%u)", code);
-    else if (cls == WSCLOSE_CLASS_WINHTTP)
-        proto_item_append_text(ti, ": %u", code);
-    else
-        proto_item_append_text(ti, ": %u (%s)", code, wsclose_class_label(cls));
-
-    if (empty) {
-        snprintf(label, sizeof(label), name ? "no status code: %s" : "no status code", name);
+    if (ti) {
+        wsclose_label_title(label, sizeof(label), (wsclose_name_set_t)pref_name_set, code, empty);
+        proto_item_append_text(ti, ": %s", label);
+    }
+    if (wsclose_label_status(label, sizeof(label), (wsclose_name_set_t)pref_name_set, code, empty))
         info_append(pinfo, label);
-    } else if (wsclose_code_is_api_only(code)) {
-        if (name)
-            snprintf(label, sizeof(label), "%s (%u) sent in a close frame", name, code);
-        else
-            snprintf(label, sizeof(label), "%u sent in a close frame", code);
-        info_append(pinfo, label);
-    } else if (name)
-        info_append(pinfo, name);
-    else if (pref_name_set != NAME_SET_NONE)
-        info_append_code(pinfo, code, cls);
 }
 
 /*
@@ -572,6 +507,7 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_co
     proto_item *ti;
     proto_tree *ab_tree;
     wsclose_api_result_t r;
+    char label[ITEM_LABEL_LENGTH];
 
     ti = proto_tree_add_protocol_format(tree, proto_wsclose, tvb, 0, 0,
                                         "WebSocket Close Status (WinHTTP): abort for the %s%s: "
@@ -601,8 +537,8 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_co
                           "connection closed abnormally",
                           rst ? "RST" : "FIN");
     }
-    info_append(pinfo,
-                wmem_strdup_printf(pinfo->pool, "Abort for the %s%s: %s%s", me, named, how, after));
+    wsclose_label_abort(label, sizeof(label), (wsclose_name_set_t)pref_name_set, me, how, after);
+    info_append(pinfo, label);
     return ti;
 }
 

@@ -1,6 +1,8 @@
 /* wsclose_compat.h
- * Every difference between the Wireshark versions wsclose supports (4.0 to 4.6) is
- * bridged here, so the dissector reads the same on all of them.
+ * Every compile-time difference between the Wireshark versions wsclose supports (4.0 to
+ * 4.6) is bridged here, so the dissector reads the same on all of them.  Differences found
+ * at run time (4.6's separate websocket_tcp handle) are handled where the handle is looked
+ * up (wsclose_hook.c), which says so.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
