@@ -318,16 +318,21 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
 static bool
 api_wanted(proto_tree *tree)
 {
-    return tree &&
-           (PTREE_DATA(tree)->visible || proto_field_is_referenced(tree, hf_wsclose_api_receive) ||
-            proto_field_is_referenced(tree, hf_wsclose_api_receive_error) ||
-            proto_field_is_referenced(tree, hf_wsclose_api_error) ||
-            proto_field_is_referenced(tree, hf_wsclose_api_query) ||
-            proto_field_is_referenced(tree, hf_wsclose_api_query_error) ||
-            proto_field_is_referenced(tree, hf_wsclose_api_query_status) ||
-            proto_field_is_referenced(tree, hf_wsclose_api_query_reason) ||
-            proto_field_is_referenced(tree, hf_wsclose_api_call) ||
-            proto_field_is_referenced(tree, hf_wsclose_api_close_error));
+    static int *const hfs[] = {&hf_wsclose_api_receive,      &hf_wsclose_api_receive_error,
+                               &hf_wsclose_api_error,        &hf_wsclose_api_query,
+                               &hf_wsclose_api_query_error,  &hf_wsclose_api_query_status,
+                               &hf_wsclose_api_query_reason, &hf_wsclose_api_call,
+                               &hf_wsclose_api_call_status,  &hf_wsclose_api_close_error};
+    size_t i;
+
+    if (!tree)
+        return false;
+    if (PTREE_DATA(tree)->visible)
+        return true;
+    for (i = 0; i < G_N_ELEMENTS(hfs); i++)
+        if (proto_field_is_referenced(tree, *hfs[i]))
+            return true;
+    return false;
 }
 
 /* An error code of a call, in its own field and in wsclose.api.error (every error here). */
@@ -338,96 +343,31 @@ add_api_error(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, uint
     add_generated_uint(tree, hf_wsclose_api_error, tvb, offset, len, error);
 }
 
-/* "NAME (code)" of an error code. */
-static const char *
-api_error_text(wmem_allocator_t *pool, uint32_t error)
-{
-    return wmem_strdup_printf(pool, "%s (%u)", wsclose_api_error_name(error), error);
-}
-
-/* "usStatus NAME (code), reason ..." of a status and reason a call passes or reports. */
-static const char *
-api_status_text(wmem_allocator_t *pool, uint16_t status, const uint8_t *reason, size_t len,
-                bool utf8)
-{
-    char status_text[96];
-    char reason_text[WSCLOSE_API_REASON_TEXT_MAX];
-
-    wsclose_status_text(status_text, sizeof(status_text), status);
-    wsclose_api_format_reason(reason_text, sizeof(reason_text), reason, len, utf8);
-    return wmem_strdup_printf(pool, "usStatus %s, %s", status_text, reason_text);
-}
-
-/* The reason QueryCloseStatus returns, as a string field: the text, or its bytes in hex. */
-static void
-add_query_reason(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, int offset, int len,
-                 const wsclose_api_result_t *r)
-{
-    wmem_strbuf_t *hex;
-    size_t i;
-
-    if (r->query_reason_utf8) {
-        add_generated_string(
-            tree, hf_wsclose_api_query_reason, tvb, offset, len,
-            wmem_strndup(pinfo->pool, (const char *)r->query_reason, r->query_reason_len));
-        return;
-    }
-    hex = wmem_strbuf_new(pinfo->pool, "");
-    for (i = 0; i < r->query_reason_len; i++)
-        wmem_strbuf_append_printf(hex, i ? " %02x" : "%02x", r->query_reason[i]);
-    add_generated_string(tree, hf_wsclose_api_query_reason, tvb, offset, len,
-                         wmem_strbuf_get_str(hex));
-}
-
 /* What WinHttpWebSocketReceive and then WinHttpWebSocketQueryCloseStatus return.  why: what
  * ended the connection, for an abort. */
 static void
-add_client_receive(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, int offset, int len,
+add_client_receive(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
                    const wsclose_api_result_t *r, bool answer, const char *why)
 {
-    const char *receive = NULL;
+    char text[WSCLOSE_API_TEXT_MAX];
 
-    switch (r->receive) {
-    case WSCLOSE_RECEIVE_NONE:
+    if (r->receive == WSCLOSE_RECEIVE_NONE)
         return;
-    case WSCLOSE_RECEIVE_CLOSE_BUFFER:
-        receive = answer ? "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE (to a Receive after "
-                           "WinHttpWebSocketShutdown; a waiting WinHttpWebSocketClose returns "
-                           "NO_ERROR)"
-                         : "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE";
-        if (r->fin_undocumented)
-            receive = wmem_strdup_printf(pinfo->pool,
-                                         "%s; the reference is silent on a close frame with "
-                                         "FIN=0 (Wine accepts it)",
-                                         receive);
-        break;
-    case WSCLOSE_RECEIVE_INVALID:
-        receive = wmem_strdup_printf(pinfo->pool,
-                                     "fails: %s, invalid data received from the "
-                                     "server",
-                                     api_error_text(pinfo->pool, r->receive_error));
-        break;
-    case WSCLOSE_RECEIVE_ABORTED:
-        receive = wmem_strdup_printf(pinfo->pool, "fails: the connection was aborted (%s)", why);
-        break;
-    }
-    add_generated_string(tree, hf_wsclose_api_receive, tvb, offset, len, receive);
+    wsclose_api_receive_text(text, sizeof(text), r, answer, why);
+    add_generated_string(tree, hf_wsclose_api_receive, tvb, offset, len, text);
     if (r->receive_error)
         add_api_error(tree, hf_wsclose_api_receive_error, tvb, offset, len, r->receive_error);
     if (!r->query)
         return;
+    wsclose_api_query_text(text, sizeof(text), r);
+    add_generated_string(tree, hf_wsclose_api_query, tvb, offset, len, text);
     if (r->query_error) {
-        add_generated_string(tree, hf_wsclose_api_query, tvb, offset, len,
-                             wmem_strdup_printf(pinfo->pool, "%s: no close frame has been received",
-                                                api_error_text(pinfo->pool, r->query_error)));
         add_api_error(tree, hf_wsclose_api_query_error, tvb, offset, len, r->query_error);
         return;
     }
-    add_generated_string(tree, hf_wsclose_api_query, tvb, offset, len,
-                         api_status_text(pinfo->pool, r->query_status, r->query_reason,
-                                         r->query_reason_len, r->query_reason_utf8));
     add_generated_uint(tree, hf_wsclose_api_query_status, tvb, offset, len, r->query_status);
-    add_query_reason(tree, tvb, pinfo, offset, len, r);
+    wsclose_api_reason_value(text, sizeof(text), r);
+    add_generated_string(tree, hf_wsclose_api_query_reason, tvb, offset, len, text);
 }
 
 /* The call that sent a client close frame, or why none can have. */
@@ -436,40 +376,21 @@ add_client_call(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item 
                 int len, const wsclose_api_frame_t *f, const wsclose_api_result_t *r,
                 uint32_t request_in)
 {
-    const char *args;
+    char text[WSCLOSE_API_TEXT_MAX];
 
     if (r->call == WSCLOSE_CALL_NONE)
         return;
-    if (r->call == WSCLOSE_CALL_REFUSED) {
+    if (r->call == WSCLOSE_CALL_REFUSED)
         add_expert(pinfo, ti, &ei_wsclose_reason_over_123);
-        if (api_wanted(tree)) {
-            add_generated_string(
-                tree, hf_wsclose_api_call, tvb, offset, len,
-                wmem_strdup_printf(pinfo->pool,
-                                   "none: WinHttpWebSocketClose and WinHttpWebSocketShutdown "
-                                   "refuse a reason over %u bytes (%s)",
-                                   WSCLOSE_API_REASON_MAX,
-                                   api_error_text(pinfo->pool, r->call_error)));
-            add_api_error(tree, hf_wsclose_api_close_error, tvb, offset, len, r->call_error);
-        }
-        return;
-    }
     if (!api_wanted(tree))
         return;
-    args = api_status_text(pinfo->pool, r->call_status, f->reason, f->payload.reason_len,
-                           f->payload.reason_utf8);
-    if (r->call == WSCLOSE_CALL_CLOSE_ANSWER)
-        add_generated_string(tree, hf_wsclose_api_call, tvb, offset, len,
-                             wmem_strdup_printf(pinfo->pool,
-                                                "WinHttpWebSocketClose (%s), answering the "
-                                                "server's close (frame %u)",
-                                                args, request_in));
+    wsclose_api_call_text(text, sizeof(text), r, f->reason, f->payload.reason_len,
+                          f->payload.reason_utf8, request_in);
+    add_generated_string(tree, hf_wsclose_api_call, tvb, offset, len, text);
+    if (r->call == WSCLOSE_CALL_REFUSED)
+        add_api_error(tree, hf_wsclose_api_close_error, tvb, offset, len, r->call_error);
     else
-        add_generated_string(
-            tree, hf_wsclose_api_call, tvb, offset, len,
-            wmem_strdup_printf(pinfo->pool,
-                               "WinHttpWebSocketClose or WinHttpWebSocketShutdown (%s)", args));
-    add_generated_uint(tree, hf_wsclose_api_call_status, tvb, offset, len, r->call_status);
+        add_generated_uint(tree, hf_wsclose_api_call_status, tvb, offset, len, r->call_status);
 }
 
 /* The side that sent this packet and how, as "FIN from the server". */
@@ -523,7 +444,7 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_co
     if (endpoint == WSCLOSE_SIDE_CLIENT) {
         if (api_wanted(ab_tree)) {
             wsclose_api_abort(rst, WSCLOSE_IMPL_REFERENCE, &r);
-            add_client_receive(ab_tree, tvb, pinfo, 0, 0, &r, false,
+            add_client_receive(ab_tree, tvb, 0, 0, &r, false,
                                wmem_strdup_printf(pinfo->pool, "TCP %s before %s close frame%s",
                                                   how, whose, after));
         }
@@ -834,7 +755,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
                           pref_close_timeout);
     }
     if (api_wanted(cl_tree))
-        add_client_receive(cl_tree, tvb, pinfo, payload_offset, view_len, &r, f.answers, NULL);
+        add_client_receive(cl_tree, tvb, payload_offset, view_len, &r, f.answers, NULL);
     add_client_call(cl_tree, tvb, pinfo, ti, payload_offset, view_len, &f, &r, an.request_in);
 
     switch (f.payload.kind) {

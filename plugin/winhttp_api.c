@@ -164,3 +164,119 @@ wsclose_api_format_reason(char *buf, size_t size, const uint8_t *reason, size_t 
     }
     append(buf, size, &used, "\"", 0);
 }
+
+/* "NAME (code)" of an error code. */
+static void
+error_text(char *buf, size_t size, uint32_t error)
+{
+    const char *name = wsclose_api_error_name(error);
+
+    if (name)
+        snprintf(buf, size, "%s (%u)", name, error);
+    else
+        snprintf(buf, size, "%u", error);
+}
+
+/* "usStatus NAME (code), reason ..." of a status and reason a call passes or reports. */
+static void
+status_text(char *buf, size_t size, uint16_t status, const uint8_t *reason, size_t len, bool utf8)
+{
+    char status_name[96];
+    char reason_text[WSCLOSE_API_REASON_TEXT_MAX];
+
+    wsclose_status_text(status_name, sizeof(status_name), status);
+    wsclose_api_format_reason(reason_text, sizeof(reason_text), reason, len, utf8);
+    snprintf(buf, size, "usStatus %s, %s", status_name, reason_text);
+}
+
+void
+wsclose_api_receive_text(char *buf, size_t size, const wsclose_api_result_t *r, bool answer,
+                         const char *why)
+{
+    char error[64];
+
+    buf[0] = '\0';
+    switch (r->receive) {
+    case WSCLOSE_RECEIVE_NONE:
+        break;
+    case WSCLOSE_RECEIVE_CLOSE_BUFFER:
+        snprintf(buf, size, "%s%s",
+                 answer ? "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE (to a Receive after "
+                          "WinHttpWebSocketShutdown; a waiting WinHttpWebSocketClose returns "
+                          "NO_ERROR)"
+                        : "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE",
+                 r->fin_undocumented ? "; the reference is silent on a close frame with FIN=0 "
+                                       "(Wine accepts it)"
+                                     : "");
+        break;
+    case WSCLOSE_RECEIVE_INVALID:
+        error_text(error, sizeof(error), r->receive_error);
+        snprintf(buf, size, "fails: %s, invalid data received from the server", error);
+        break;
+    case WSCLOSE_RECEIVE_ABORTED:
+        snprintf(buf, size, "fails: the connection was aborted (%s)", why ? why : "");
+        break;
+    }
+}
+
+void
+wsclose_api_query_text(char *buf, size_t size, const wsclose_api_result_t *r)
+{
+    char error[64];
+
+    buf[0] = '\0';
+    if (!r->query)
+        return;
+    if (r->query_error) {
+        error_text(error, sizeof(error), r->query_error);
+        snprintf(buf, size, "%s: no close frame has been received", error);
+        return;
+    }
+    status_text(buf, size, r->query_status, r->query_reason, r->query_reason_len,
+                r->query_reason_utf8);
+}
+
+void
+wsclose_api_call_text(char *buf, size_t size, const wsclose_api_result_t *r, const uint8_t *reason,
+                      size_t reason_len, bool reason_utf8, uint32_t request_in)
+{
+    char args[WSCLOSE_API_TEXT_MAX - 128];
+
+    buf[0] = '\0';
+    switch (r->call) {
+    case WSCLOSE_CALL_NONE:
+        break;
+    case WSCLOSE_CALL_REFUSED:
+        error_text(args, sizeof(args), r->call_error);
+        snprintf(buf, size,
+                 "none: WinHttpWebSocketClose and WinHttpWebSocketShutdown refuse a reason "
+                 "over %u bytes (%s)",
+                 WSCLOSE_API_REASON_MAX, args);
+        break;
+    case WSCLOSE_CALL_CLOSE_ANSWER:
+        status_text(args, sizeof(args), r->call_status, reason, reason_len, reason_utf8);
+        snprintf(buf, size, "WinHttpWebSocketClose (%s), answering the server's close (frame %u)",
+                 args, request_in);
+        break;
+    case WSCLOSE_CALL_CLOSE_OR_SHUTDOWN:
+        status_text(args, sizeof(args), r->call_status, reason, reason_len, reason_utf8);
+        snprintf(buf, size, "WinHttpWebSocketClose or WinHttpWebSocketShutdown (%s)", args);
+        break;
+    }
+}
+
+void
+wsclose_api_reason_value(char *buf, size_t size, const wsclose_api_result_t *r)
+{
+    size_t used = 0, i;
+
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    if (r->query_reason_utf8) {
+        snprintf(buf, size, "%.*s", (int)r->query_reason_len, (const char *)r->query_reason);
+        return;
+    }
+    for (i = 0; i < r->query_reason_len; i++)
+        append(buf, size, &used, i ? " %02x" : "%02x", r->query_reason[i]);
+}

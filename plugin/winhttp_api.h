@@ -127,4 +127,24 @@ void wsclose_api_format_reason(char *buf, size_t size, const uint8_t *reason, si
 /* Room for wsclose_api_format_reason() of any reason a WinHTTP call passes. */
 #define WSCLOSE_API_REASON_TEXT_MAX (32 + 4 * WSCLOSE_API_REASON_MAX)
 
+/* Room for each of the texts below. */
+#define WSCLOSE_API_TEXT_MAX (256 + WSCLOSE_API_REASON_TEXT_MAX)
+
+/*
+ * The wording of the results, as the wsclose.api.* fields show them (cut at size).  Each is
+ * empty where the call does not apply.  Receive: answer, the server's close answers the
+ * client's (a Receive after WinHttpWebSocketShutdown gets it); why, what aborted the
+ * connection.  The call: request_in, the frame of the server's close it answers.
+ */
+void wsclose_api_receive_text(char *buf, size_t size, const wsclose_api_result_t *r, bool answer,
+                              const char *why);
+void wsclose_api_query_text(char *buf, size_t size, const wsclose_api_result_t *r);
+void wsclose_api_call_text(char *buf, size_t size, const wsclose_api_result_t *r,
+                           const uint8_t *reason, size_t reason_len, bool reason_utf8,
+                           uint32_t request_in);
+
+/* The reason QueryCloseStatus returns, as a field's value: the text, or its bytes in hex
+ * when they are not UTF-8. */
+void wsclose_api_reason_value(char *buf, size_t size, const wsclose_api_result_t *r);
+
 #endif /* WINHTTP_API_H */

@@ -455,6 +455,97 @@ test_format_reason(void)
     UNIT_EQ_STR("reason 6 by", small);
 }
 
+/* The wording of the wsclose.api.* fields, typed from README's field reference. */
+static void
+test_texts(void)
+{
+    char buf[WSCLOSE_API_TEXT_MAX];
+    wsclose_api_frame_t f;
+    wsclose_api_result_t r;
+    uint8_t *payload = unit_copy(UNIT_BYTES("\x03\xe8"
+                                            "bye"),
+                                 5);
+
+    memset(&f, 0, sizeof(f));
+    f.from_server = true;
+    f.fin = true;
+    f.wire_len = 5;
+    wsclose_payload_parse(payload, 5, &f.payload);
+    f.reason = payload + 2;
+    wsclose_api_close_frame(&f, WSCLOSE_IMPL_REFERENCE, &r);
+    unit_case("texts: server 1000 \"bye\"");
+    wsclose_api_receive_text(buf, sizeof(buf), &r, false, NULL);
+    UNIT_EQ_STR("WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE", buf);
+    wsclose_api_receive_text(buf, sizeof(buf), &r, true, NULL);
+    UNIT_EQ_STR("WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE (to a Receive after "
+                "WinHttpWebSocketShutdown; a waiting WinHttpWebSocketClose returns NO_ERROR)",
+                buf);
+    wsclose_api_query_text(buf, sizeof(buf), &r);
+    UNIT_EQ_STR("usStatus WINHTTP_WEB_SOCKET_SUCCESS_CLOSE_STATUS (1000), reason 3 bytes \"bye\"",
+                buf);
+    wsclose_api_reason_value(buf, sizeof(buf), &r);
+    UNIT_EQ_STR("bye", buf);
+    wsclose_api_call_text(buf, sizeof(buf), &r, f.reason, 3, true, 0);
+    UNIT_EQ_STR("", buf);
+
+    unit_case("texts: the same frame from the client, answering frame 11");
+    f.from_server = false;
+    f.answers = true;
+    wsclose_api_close_frame(&f, WSCLOSE_IMPL_REFERENCE, &r);
+    wsclose_api_call_text(buf, sizeof(buf), &r, f.reason, 3, true, 11);
+    UNIT_EQ_STR("WinHttpWebSocketClose (usStatus WINHTTP_WEB_SOCKET_SUCCESS_CLOSE_STATUS (1000), "
+                "reason 3 bytes \"bye\"), answering the server's close (frame 11)",
+                buf);
+    wsclose_api_receive_text(buf, sizeof(buf), &r, false, NULL);
+    UNIT_EQ_STR("", buf);
+
+    unit_case("texts: client reason over 123 bytes");
+    f.answers = false;
+    f.wire_len = 140;
+    wsclose_api_close_frame(&f, WSCLOSE_IMPL_REFERENCE, &r);
+    wsclose_api_call_text(buf, sizeof(buf), &r, f.reason, 3, true, 0);
+    UNIT_EQ_STR("none: WinHttpWebSocketClose and WinHttpWebSocketShutdown refuse a reason over "
+                "123 bytes (ERROR_INVALID_PARAMETER (87))",
+                buf);
+
+    unit_case("texts: server 1-byte close");
+    f.from_server = true;
+    f.wire_len = 1;
+    wsclose_payload_parse(payload, 1, &f.payload);
+    wsclose_api_close_frame(&f, WSCLOSE_IMPL_REFERENCE, &r);
+    wsclose_api_receive_text(buf, sizeof(buf), &r, false, NULL);
+    UNIT_EQ_STR("fails: ERROR_WINHTTP_INVALID_SERVER_RESPONSE (12152), invalid data received "
+                "from the server",
+                buf);
+    wsclose_api_query_text(buf, sizeof(buf), &r);
+    UNIT_EQ_STR("ERROR_INVALID_OPERATION (4317): no close frame has been received", buf);
+
+    unit_case("texts: abort");
+    wsclose_api_abort(true, WSCLOSE_IMPL_REFERENCE, &r);
+    wsclose_api_receive_text(buf, sizeof(buf), &r, false,
+                             "TCP RST from the server before its close frame");
+    UNIT_EQ_STR("fails: the connection was aborted (TCP RST from the server before its close "
+                "frame)",
+                buf);
+    unit_free(payload);
+
+    unit_case("texts: a reason that is not UTF-8, as QueryCloseStatus returns it");
+    payload = unit_copy(UNIT_BYTES("\x0f\xa0\xff\xfe b"), 6);
+    memset(&f, 0, sizeof(f));
+    f.from_server = true;
+    f.fin = true;
+    f.wire_len = 6;
+    wsclose_payload_parse(payload, 6, &f.payload);
+    f.reason = payload + 2;
+    wsclose_api_close_frame(&f, WSCLOSE_IMPL_REFERENCE, &r);
+    wsclose_api_reason_value(buf, sizeof(buf), &r);
+    UNIT_EQ_STR("ff fe 20 62", buf);
+    wsclose_api_query_text(buf, sizeof(buf), &r);
+    UNIT_EQ_STR("usStatus 4000 (Private use (4000-4999)), reason 4 bytes (not UTF-8): ff fe 20 62",
+                buf);
+    unit_free(payload);
+}
+
 int
 main(void)
 {
@@ -463,5 +554,6 @@ main(void)
     test_end_without_close();
     test_errors();
     test_format_reason();
+    test_texts();
     return unit_finish("test_winhttp_api");
 }
