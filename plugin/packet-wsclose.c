@@ -554,6 +554,14 @@ expert_fields_referenced(void)
     return false;
 }
 
+/* Whether anything reads expert items: the expert tap (tshark -z expert, the GUI's Expert
+ * Information), or a filter, column or field list on their fields. */
+static bool
+experts_wanted(void)
+{
+    return expert_fields_referenced() || have_tap_listener(expert_tap_id);
+}
+
 /*
  * The tree to build wsclose's items in.  A tree that is not shown (tshark -Y on other
  * fields) fakes the items under wsclose's subtree anyway, but not the subtree itself nor
@@ -565,8 +573,7 @@ expert_fields_referenced(void)
 static proto_tree *
 tree_if_wanted(proto_tree *tree)
 {
-    if (!tree || PTREE_DATA(tree)->visible || field_in_use(proto_wsclose) ||
-        expert_fields_referenced() || have_tap_listener(expert_tap_id))
+    if (!tree || PTREE_DATA(tree)->visible || field_in_use(proto_wsclose) || experts_wanted())
         return tree;
     return NULL;
 }
@@ -582,8 +589,7 @@ add_chat(packet_info *pinfo, proto_item *ti, const char *fmt, const char *name, 
     /* Formatting it costs more than the rest of the close frame: skip it when nothing
      * would show it (no shown tree, no filter or column on its fields, no expert tap, no
      * Expert column). */
-    if (!(ti && proto_field_is_referenced(ti, ei_wsclose_close.hf)) &&
-        !expert_fields_referenced() && !have_tap_listener(expert_tap_id) &&
+    if (!(ti && proto_field_is_referenced(ti, ei_wsclose_close.hf)) && !experts_wanted() &&
         !col_get_text(pinfo->cinfo, COL_EXPERT))
         return;
     expert_add_info_format(pinfo, ti, &ei_wsclose_close, fmt, name, code);
@@ -665,7 +671,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
     uint32_t payload_len;
     unsigned payload_captured, examine;
     uint8_t *payload = NULL;
-    const int payload_offset = offset + (int)hdr->header_len;
+    int payload_offset;
     int view_len;
     const wsclose_code_info_t *info = NULL;
     wsclose_class_t cls;
@@ -680,6 +686,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
         not_captured(pinfo, tvb, cl_tree, ti, walk);
         return;
     }
+    payload_offset = offset + (int)hdr->header_len;
     check_frame(pinfo, ti, hdr);
 
     /* The payload is what the built-in dissector delimits: its 32-bit frame length keeps
@@ -1088,7 +1095,7 @@ proto_register_wsclose(void)
                                    10, &pref_close_timeout);
 
     register_init_routine(wsclose_init);
-    wsclose_watch_register(proto_wsclose, draw_end);
+    wsclose_watch_register(proto_wsclose, draw_end, experts_wanted);
     wsclose_note_register(proto_wsclose);
     wsclose_handshake_register(proto_wsclose);
     /* The table names statuses as the Info column does. */

@@ -4,13 +4,17 @@
  * A FIN or RST segment carries no WebSocket bytes for the hook to see.  Each tap listener
  * costs every packet a little (with one listener, every dissector queues its tap data), so
  * only one is there at a time: the HTTP 101 watch (an http tap) while a file has shown no
- * WebSocket yet, then a tcp tap listener.  That listener has no callback of its own: it
- * makes TCP queue its header for every packet, and a postdissector reads that header during
- * the packet's dissection (fetch_tapped_data), so that the abort items are added while the
- * expert tap still collects them.  Both listeners only help wsclose dissect
- * (TL_IS_DISSECTOR_HELPER): tshark does not dissect for them.  Where no tap runs (tshark -2's
- * first pass; a GUI redissection), the postdissector finds the aborts an earlier pass
- * recorded, by frame number.
+ * WebSocket yet, then a tcp tap listener.  Both only help wsclose dissect
+ * (TL_IS_DISSECTOR_HELPER): tshark does not dissect for them.
+ *
+ * The tcp listener's callback finds the ends after each packet's dissection: the cheapest
+ * place, but by then the expert tap has collected the packet's expert items.  So once
+ * something reads expert items (tshark -z expert, the GUI's Expert Information, a filter
+ * or column on them), the ends are found during the dissection instead, by a postdissector
+ * that reads TCP's queued header (fetch_tapped_data); a postdissector costs every packet
+ * its call, and 4.0 to 4.6 export no way to remove one, so it is registered only then.
+ * Where no tap runs (tshark -2's first pass; a GUI redissection), the postdissector finds
+ * the ends an earlier pass recorded, by frame number.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -18,6 +22,7 @@
 
 #include <epan/dissectors/packet-http.h>
 #include <epan/dissectors/packet-tcp.h>
+#include <epan/epan_dissect.h>
 #include <epan/packet.h>
 #include <epan/proto_data.h>
 #include <epan/tap.h>
@@ -29,6 +34,7 @@
 
 static struct {
     int proto_wsclose;
+    wsclose_experts_wanted_fn experts_wanted;
     protocol_t *wsclose_protocol;
     wsclose_draw_end_fn draw_end;
     int tcp_tap_id;
@@ -38,7 +44,7 @@ static struct {
     int fin_tapdata;
     bool fin_active;
     dissector_handle_t ends_handle;
-    bool ends_registered; /* 4.0 to 4.6 export no way to remove a postdissector */
+    bool ends_registered; /* the postdissector finds the ends (for good) */
 } watch = {.proto_wsclose = -1};
 
 static void
@@ -61,41 +67,55 @@ draw_once(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_con
     watch.draw_end(tree, tvb, pinfo, conn);
 }
 
-/* Every packet once WebSocket has been seen: a FIN or RST that ends a WebSocket connection
- * is drawn; where it ends what an endpoint receives before its peer's close frame, with
- * the abort items. */
+/* A TCP header of this packet: the connection its FIN or RST ends, drawn where it ends what
+ * an endpoint receives before its peer's close frame (the abort items), or where a reader
+ * of notes (a table) wants every end. */
+static void
+examine(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct tcpheader *tcph)
+{
+    const wsclose_connection_t *conn =
+        tcph ? wsclose_handshake_tcp_packet(pinfo, tcph) : wsclose_handshake_aborted_in(pinfo);
+
+    if (conn && (wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_CLIENT, pinfo->num) ||
+                 wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_SERVER, pinfo->num) ||
+                 wsclose_note_wanted()))
+        draw_once(tree, tvb, pinfo, conn);
+}
+
+/* Every packet, once expert items are read: the ends, during the dissection. */
 static int
 dissect_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     const struct tcpheader *tcph;
-    const wsclose_connection_t *conn = NULL, *ended;
-    bool tapped = false;
     int i;
 
-    /* Not from the 101 watch's own callback: a listener must not remove itself. */
-    if (watch.upgrade_retire)
-        stop_upgrade_watch();
     if (!proto_is_protocol_enabled(watch.wsclose_protocol))
         return 0;
     /* Tunnels may carry several TCP headers in one frame; the last one dissected has the
      * frame's ports, so a first header with them is the only one that matters. */
     for (i = 0; (tcph = (const struct tcpheader *)fetch_tapped_data(watch.tcp_tap_id, i)) != NULL;
          i++) {
-        tapped = true;
-        ended = wsclose_handshake_tcp_packet(pinfo, tcph);
-        if (ended)
-            conn = ended;
+        examine(tvb, pinfo, tree, tcph);
         if (tcph->th_sport == pinfo->srcport && tcph->th_dport == pinfo->destport)
             break;
     }
-    if (!tapped && PINFO_FD_VISITED(pinfo))
-        conn = wsclose_handshake_aborted_in(pinfo);
-    /* An end without an abort draws nothing: only a reader of notes (a table) wants it. */
-    if (conn && (wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_CLIENT, pinfo->num) ||
-                 wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_SERVER, pinfo->num) ||
-                 wsclose_note_wanted()))
-        draw_once(tree, tvb, pinfo, conn);
+    if (i == 0 && PINFO_FD_VISITED(pinfo))
+        examine(tvb, pinfo, tree, NULL);
     return 0;
+}
+
+/* Every TCP packet once WebSocket has been seen: the ends, after the dissection, until the
+ * postdissector takes over. */
+static tap_packet_status
+fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, const void *data,
+                 tap_flags_t flags _U_)
+{
+    /* Not from the 101 watch's own callback: a listener must not remove itself. */
+    if (watch.upgrade_retire)
+        stop_upgrade_watch();
+    if (!watch.ends_registered)
+        examine(edt->tvb, pinfo, edt->tree, (const struct tcpheader *)data);
+    return TAP_PACKET_DONT_REDRAW;
 }
 
 /* from_tap: called from a tap listener (the 101 watch), which must stay until it returns. */
@@ -107,26 +127,33 @@ start_fin_watch(bool from_tap)
     if (watch.fin_active)
         return;
     error = register_tap_listener("tcp", &watch.fin_tapdata, NULL, TL_IS_DISSECTOR_HELPER, NULL,
-                                  NULL, NULL, NULL);
+                                  fin_watch_packet, NULL, NULL);
     if (error) {
         g_string_free(error, true);
         return;
     }
     watch.fin_active = true;
-    if (!watch.ends_registered) {
-        register_postdissector(watch.ends_handle);
-        watch.ends_registered = true;
-    }
     if (from_tap)
         watch.upgrade_retire = true;
     else
         stop_upgrade_watch();
 }
 
+/* From now on the postdissector finds the ends, if expert items are read. */
+static void
+watch_experts(void)
+{
+    if (watch.ends_registered || !watch.experts_wanted())
+        return;
+    register_postdissector(watch.ends_handle);
+    watch.ends_registered = true;
+}
+
 void
 wsclose_watch_websocket_seen(void)
 {
     start_fin_watch(false);
+    watch_experts();
 }
 
 /* Every HTTP message until the first WebSocket frame: a 101 may have upgraded its
@@ -137,8 +164,10 @@ upgrade_watch_packet(void *tapdata _U_, packet_info *pinfo _U_, epan_dissect_t *
 {
     const http_info_value_t *http = (const http_info_value_t *)data;
 
-    if (http && wsclose_handshake_upgrade_response(http->response_code))
+    if (http && wsclose_handshake_upgrade_response(http->response_code)) {
         start_fin_watch(true);
+        watch_experts();
+    }
     return TAP_PACKET_DONT_REDRAW;
 }
 
@@ -167,10 +196,12 @@ watch_cleanup(void)
 }
 
 void
-wsclose_watch_register(int proto_wsclose, wsclose_draw_end_fn draw_end)
+wsclose_watch_register(int proto_wsclose, wsclose_draw_end_fn draw_end,
+                       wsclose_experts_wanted_fn experts_wanted)
 {
     watch.proto_wsclose = proto_wsclose;
     watch.draw_end = draw_end;
+    watch.experts_wanted = experts_wanted;
     /* No protocol of its own: a postdissector with one would have its layer added to and
      * removed from every packet's layer list (it adds no layer: the abort items are
      * wsclose's).  Disabling wsclose is checked in dissect_ends. */

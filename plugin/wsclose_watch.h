@@ -1,8 +1,8 @@
 /* wsclose_watch.h
  * What carries no WebSocket bytes: the HTTP 101 that upgrades a connection, and the TCP FIN
  * or RST that ends it.  The watch finds the aborts of each frame (RFC 6455 7.1.5) and hands
- * them to the dissector to draw, during the frame's dissection, so that their expert items
- * reach every reader of expert info (-z expert, the GUI's Expert Information).
+ * them to the dissector to draw; while expert items are read (-z expert, the GUI's Expert
+ * Information), during the frame's dissection, so that their expert items reach them.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -18,8 +18,13 @@
 typedef void (*wsclose_draw_end_fn)(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
                                     const wsclose_connection_t *conn);
 
+/* Whether anything reads expert items now (then the ends are found during the dissection,
+ * so that their expert items reach every reader). */
+typedef bool (*wsclose_experts_wanted_fn)(void);
+
 /* From proto_register_wsclose. */
-void wsclose_watch_register(int proto_wsclose, wsclose_draw_end_fn draw_end);
+void wsclose_watch_register(int proto_wsclose, wsclose_draw_end_fn draw_end,
+                            wsclose_experts_wanted_fn experts_wanted);
 
 /* From proto_reg_handoff_wsclose. */
 void wsclose_watch_handoff(void);
