@@ -4,65 +4,27 @@ Expectations come from what the generator put on the wire (captures/gen/manifest
 from RFC 6455's closing handshake; FIN/RST frames are found with tshark's own tcp fields."""
 
 import collections
-import json
-import os
 import re
 import unittest
 
 from expected import (API_ONLY, END_WITHOUT_CLOSE, PEER, WINHTTP, abort_labels, abort_summary,
                       close_frames, manifest, manifest_clients, reported_status,
                       status_differs_summary)
-from wsharness import (CAPTURES, PluginTestCase, Tshark, decode_as_args, expected_aborts,
-                       passes_args, pdml_experts, printed_labels, z_expert)
+from wsharness import (PluginTestCase, Tshark, decode_as_args, expected_aborts, passes_args,
+                       pdml_experts, printed_labels, real_clients, real_close_frames,
+                       real_manifest, z_expert)
 
 WINE = "real-winhttp-wine.pcapng"
-
-
-def wine_manifest():
-    with open(os.path.join(CAPTURES, "real-winhttp-wine.json")) as f:
-        return json.load(f)
-
-
-WINE_DA = decode_as_args(wine_manifest()["decode_as"])
+WINE_MANIFEST = real_manifest(WINE)
+WINE_DA = decode_as_args(WINE_MANIFEST["decode_as"])
 
 
 def wine_clients(ts):
-    """{tcp.stream: client port} of the WinHTTP capture's connections, from its SYNs."""
-    ports = {c["client_port"] for c in wine_manifest()["connections"]}
-    out = {}
-    for stream, sport in ts.fields(WINE, ["tcp.stream", "tcp.srcport"], "-Y",
-                                   "tcp.flags.syn == 1 && tcp.flags.ack == 0", *WINE_DA):
-        if int(sport) in ports:
-            out[int(stream)] = int(sport)
-    if len(out) != len(ports):
-        raise AssertionError("%s: %d of %d connections found" % (WINE, len(out), len(ports)))
-    return out
+    return real_clients(ts, WINE_MANIFEST)
 
 
 def wine_close_frames(ts):
-    """The WinHTTP capture's close frames as the manifest lists them, each with its frame
-    number (the built-in dissector's close frames of that connection, in order)."""
-    clients = wine_clients(ts)
-    streams = {port: stream for stream, port in clients.items()}
-    seen = {}
-    for frame, stream in ts.fields(WINE, ["frame.number", "tcp.stream"], "-Y",
-                                   "websocket.opcode == 8", *WINE_DA):
-        seen.setdefault(int(stream), []).append(int(frame))
-    out = []
-    for conn in wine_manifest()["connections"]:
-        frames = seen.pop(streams[conn["client_port"]], [])
-        if len(frames) != len(conn["close_frames"]):
-            raise AssertionError("%s %s: close frames %r for %d in the manifest"
-                                 % (WINE, conn["scenario"], frames, len(conn["close_frames"])))
-        for frame, cf in zip(frames, conn["close_frames"]):
-            out.append(dict(cf, frame=frame, direction=cf["by"], scenario=conn["scenario"],
-                            connection=conn["close_frames"]))
-    if seen:
-        raise AssertionError("%s: close frames outside the manifest: %r" % (WINE, seen))
-    return out
-FIELDS = ["frame.number", "wsclose.from", "wsclose.initiator", "wsclose.request_in",
-          "wsclose.reply_in", "wsclose.time", "wsclose.abort", "wsclose.winhttp",
-          "_ws.expert.message"]
+    return real_close_frames(ts, WINE_MANIFEST)
 
 
 class Handshake(PluginTestCase):

@@ -13,6 +13,7 @@ A test that cannot run skips (unittest.SkipTest); ctest reports it as skipped, n
 (SKIP_REGULAR_EXPRESSION, see the top-level CMakeLists.txt).
 """
 
+import json
 import os
 import re
 import shutil
@@ -313,3 +314,48 @@ def z_expert(text, protocol="WSCLOSE"):
             raise AssertionError("tshark -z expert: %s (%d) lists %d" % (section, heading,
                                                                           summed))
     return rows
+
+
+def real_manifest(capture):
+    """The JSON manifest beside a real capture (captures/real-*.json)."""
+    with open(os.path.join(CAPTURES, capture.rsplit(".", 1)[0] + ".json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def real_clients(ts, manifest):
+    """{tcp.stream: the client's TCP port} of a real capture's connections, from the SYNs."""
+    ports = {c["client_port"] for c in manifest["connections"]}
+    out = {}
+    for stream, sport in ts.fields(manifest["capture"], ["tcp.stream", "tcp.srcport"], "-Y",
+                                   "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+                                   *decode_as_args(manifest.get("decode_as", []))):
+        if int(sport) in ports:
+            out[int(stream)] = int(sport)
+    if len(out) != len(ports):
+        raise AssertionError("%s: %d of %d connections found" % (manifest["capture"], len(out),
+                                                                 len(ports)))
+    return out
+
+
+def real_close_frames(ts, manifest):
+    """A real capture's close frames as its manifest lists them, in frame order, each with
+    its frame number (the built-in dissector's close frames of that connection, in order),
+    "direction" (= "by") and "scenario"."""
+    capture = manifest["capture"]
+    da = decode_as_args(manifest.get("decode_as", []))
+    streams = {port: stream for stream, port in real_clients(ts, manifest).items()}
+    seen = {}
+    for frame, stream in ts.fields(capture, ["frame.number", "tcp.stream"], "-Y",
+                                   "websocket.opcode == 8", *da):
+        seen.setdefault(int(stream), []).append(int(frame))
+    out = []
+    for conn in manifest["connections"]:
+        frames = seen.pop(streams[conn["client_port"]], [])
+        if len(frames) != len(conn["close_frames"]):
+            raise AssertionError("%s %s: close frames %r for %d in the manifest"
+                                 % (capture, conn["scenario"], frames, len(conn["close_frames"])))
+        for frame, cf in zip(frames, conn["close_frames"]):
+            out.append(dict(cf, frame=frame, direction=cf["by"], scenario=conn["scenario"]))
+    if seen:
+        raise AssertionError("%s: close frames outside the manifest: %r" % (capture, seen))
+    return sorted(out, key=lambda cf: cf["frame"])
