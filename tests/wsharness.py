@@ -193,11 +193,11 @@ def flag_set(value):
     return value in ("1", "True")
 
 
-def expected_aborts(ts, capture, clients, extra=()):
+def expected_aborts(ts, capture, clients, extra=(), streams=None):
     """The aborts RFC 6455 7.1.5 gives for a capture (expected.aborts()), from tshark's own
     TCP and WebSocket fields (no wsclose field is read): {frame: [(endpoint, how, sender,
     after), ...]}.  clients: {tcp.stream: the client's TCP port} of the WebSocket
-    connections."""
+    connections.  streams, when given, gets {frame: tcp.stream} of the abort frames."""
     from expected import aborts  # the oracle, not a harness matter
     ends, first_close = {}, {}
     for frame, stream, sport, fin, rst in ts.fields(
@@ -217,7 +217,10 @@ def expected_aborts(ts, capture, clients, extra=()):
             first_close.setdefault(stream, {}).setdefault(sender, int(frame))
     out = {}
     for stream, stream_ends in ends.items():
-        out.update(aborts(stream_ends, first_close.get(stream, {})))
+        found = aborts(stream_ends, first_close.get(stream, {}))
+        out.update(found)
+        if streams is not None:
+            streams.update((frame, stream) for frame in found)
     return out
 
 
@@ -340,7 +343,7 @@ def real_clients(ts, manifest):
 def real_close_frames(ts, manifest):
     """A real capture's close frames as its manifest lists them, in frame order, each with
     its frame number (the built-in dissector's close frames of that connection, in order),
-    "direction" (= "by") and "scenario"."""
+    "direction" (= "by"), "scenario" and "tcp_stream"."""
     capture = manifest["capture"]
     da = decode_as_args(manifest.get("decode_as", []))
     streams = {port: stream for stream, port in real_clients(ts, manifest).items()}
@@ -355,7 +358,8 @@ def real_close_frames(ts, manifest):
             raise AssertionError("%s %s: close frames %r for %d in the manifest"
                                  % (capture, conn["scenario"], frames, len(conn["close_frames"])))
         for frame, cf in zip(frames, conn["close_frames"]):
-            out.append(dict(cf, frame=frame, direction=cf["by"], scenario=conn["scenario"]))
+            out.append(dict(cf, frame=frame, direction=cf["by"], scenario=conn["scenario"],
+                            tcp_stream=streams[conn["client_port"]]))
     if seen:
         raise AssertionError("%s: close frames outside the manifest: %r" % (capture, seen))
     return sorted(out, key=lambda cf: cf["frame"])
