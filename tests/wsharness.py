@@ -84,8 +84,9 @@ PASSES = (("one-pass", passes_args(False)), ("two-pass", passes_args(True)))
 
 def info_labels(info):
     """The bracketed groups wsclose adds to an Info column text (the built-in WebSocket
-    [FIN] and [MASKED] left out)."""
-    return [g for g in re.findall(r"\[([^\]]*)\]", info) if g not in ("FIN", "MASKED")]
+    [FIN], [FRAGMENT] and [MASKED] left out)."""
+    return [g for g in re.findall(r"\[([^\]]*)\]", info)
+            if g not in ("FIN", "FRAGMENT", "MASKED")]
 
 
 def plugin_path():
