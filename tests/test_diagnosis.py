@@ -19,6 +19,11 @@ WINE_MANIFEST = real_manifest(WINE)
 WINE_DA = decode_as_args(WINE_MANIFEST["decode_as"])
 
 
+FIELDS = ["frame.number", "wsclose.from", "wsclose.initiator", "wsclose.request_in",
+          "wsclose.reply_in", "wsclose.time", "wsclose.abort", "wsclose.winhttp",
+          "_ws.expert.message"]
+
+
 def wine_clients(ts):
     return real_clients(ts, WINE_MANIFEST)
 
@@ -31,6 +36,8 @@ class Handshake(PluginTestCase):
     def analysis(self, capture, two_pass):
         rows = self.ts.fields(capture, FIELDS, "-Y",
                               "wsclose || wsclose.data_after_close", *passes_args(two_pass))
+        for r in rows:
+            self.assertEqual(len(r), len(FIELDS), r)
         return {int(r[0]): dict(zip(FIELDS[1:], r[1:])) for r in rows}
 
     def passes(self):
@@ -344,9 +351,10 @@ class Aborts(PluginTestCase):
 
 
 class EndWithoutClose(PluginTestCase):
-    """The client's FIN or RST without a close frame of its own (its application closed the
-    handles without WinHttpWebSocketClose, or Close failed before sending): a hint on that
-    frame, where the server's connection aborts."""
+    """The client ends the TCP connection (its FIN or RST comes first) without a close frame
+    of its own (its application closed the handles without WinHttpWebSocketClose, or Close
+    failed before sending): a hint on that frame, where the server's connection aborts.  A
+    client FIN that answers the server's FIN gets none."""
 
     CAPTURES = ("diag-fin-no-close.pcapng", "diag-rst-no-close.pcapng", "diag-ends.pcapng",
                 "malformed.pcapng", "diag-unanswered.pcapng", "diag-client-close.pcapng",
@@ -370,9 +378,12 @@ class EndWithoutClose(PluginTestCase):
         return out
 
     def check(self, capture, clients, extra=()):
+        # The client's first FIN or RST ends the TCP connection, and the server's
+        # connection aborts there (the client had sent no close frame).
         want = sorted(frame for frame, endings in
                       expected_aborts(self.ts, capture, clients, extra).items()
-                      if any(a.endpoint == "server" and a.sender == "client" for a in endings))
+                      if any(a.endpoint == "server" and a.ended_by == "client"
+                             and a.ended_in == frame for a in endings))
         for two_pass in (False, True):
             with self.subTest(capture=capture, two_pass=two_pass):
                 got = [int(r[0]) for r in self.ts.fields(
@@ -396,8 +407,8 @@ class EndWithoutClose(PluginTestCase):
             hinted.append((cap, want))
             after_own.append((cap, own))
         self.assertEqual(dict(hinted), {
-            "diag-fin-no-close.pcapng": [13], "diag-rst-no-close.pcapng": [12],
-            "diag-ends.pcapng": [17, 26, 100], "malformed.pcapng": [80],
+            "diag-fin-no-close.pcapng": [], "diag-rst-no-close.pcapng": [12],
+            "diag-ends.pcapng": [26, 100], "malformed.pcapng": [80],
             "diag-unanswered.pcapng": [], "diag-client-close.pcapng": [],
             "diag-server-close.pcapng": []})
         # The client's FIN after its own close frame gets none (the checks above compare
@@ -409,9 +420,9 @@ class EndWithoutClose(PluginTestCase):
     def test_real_winhttp_capture(self):
         clients = wine_clients(self.ts)
         want, own = self.check(WINE, clients, WINE_DA)
-        # client-closes-handles-without-close, client-close-reason-124-bytes, and the
-        # server's FIN right after the 101 and after data (the client answers with its FIN).
-        self.assertEqual(len(want), 4, want)
+        # client-closes-handles-without-close and client-close-reason-124-bytes; not the
+        # client's FIN that answers the server's FIN (server-fin-after-101, -after-data).
+        self.assertEqual(len(want), 2, want)
         self.assertTrue(own)
 
 

@@ -85,7 +85,9 @@ def status_row(cf):
 def oracle_tree(frames, connections, aborts):
     """The statistics tree's rows, from the close frames the capture carries (code,
     direction, payload length, per connection) and the abort rule (expected.aborts()).
-    connections: {connection: [close frames]} of every WebSocket connection."""
+    connections: {connection: [close frames]} of every WebSocket connection; aborts:
+    {"frames": expected.aborts()'s result, "connections": {connection: who ended it}} of
+    the aborted connections."""
     tree = {}
 
     def section(path, counter):
@@ -104,17 +106,23 @@ def oracle_tree(frames, connections, aborts):
     section(("Closing handshakes by initiator",), collections.Counter(
         min(cfs, key=lambda cf: cf["frame"])["direction"] for cfs in connections.values()
         if cfs))
-    aborted = {conn for conn, cfs in connections.items() if conn in aborts["connections"]}
-    # Clean: both close frames, and none the WinHTTP client rejects.
-    clean = {conn for conn, cfs in connections.items()
-             if conn not in aborted and {cf["direction"] for cf in cfs} == {"client", "server"}
-             and not any(rejected_by_winhttp(cf["direction"], cf["payload_len"]) for cf in cfs)}
-    tree[("WebSocket connections",)] = len(connections)
-    tree[("WebSocket connections", "Closed cleanly (both close frames)")] = len(clean)
-    tree[("WebSocket connections", "Aborted (WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS)")] = \
-        len(aborted)
-    tree[("WebSocket connections", "Not closed in the capture")] = \
-        len(connections) - len(clean) - len(aborted)
+    aborted = {conn for conn in connections if conn in aborts["connections"]}
+    both = {conn for conn, cfs in connections.items()
+            if conn not in aborted and {cf["direction"] for cf in cfs} == {"client", "server"}}
+    # Clean: both close frames, and the server's one the WinHTTP client accepts.
+    rejected = {conn for conn in both
+                if any(rejected_by_winhttp(cf["direction"], cf["payload_len"])
+                       for cf in connections[conn])}
+    conn_node = ("WebSocket connections",)
+    tree[conn_node] = len(connections)
+    tree[conn_node + ("Closed cleanly (both close frames, the server's accepted by the "
+                      "client)",)] = len(both - rejected)
+    tree[conn_node + ("Both close frames, the server's rejected by the client (12152)",)] = \
+        len(rejected)
+    tree[conn_node + ("Aborted (WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS)",)] = len(aborted)
+    tree[conn_node + ("Not closed in the capture",)] = len(set(connections) - both - aborted)
+    section(("Aborted connections by who ended them",),
+            collections.Counter(aborts["connections"][conn] for conn in aborted))
     section(("Aborts (1006) by endpoint",), collections.Counter(
         a.endpoint for endings in aborts["frames"].values() for a in endings))
     return tree
@@ -250,8 +258,8 @@ class StatsTree(PluginTestCase):
                            for stream in clients}
         streams = {}
         aborts = expected_aborts(self.ts, capture, clients, da, streams)
-        return oracle_tree(frames, connections,
-                           {"frames": aborts, "connections": set(streams.values())})
+        ended_by = {streams[frame]: endings[0].ended_by for frame, endings in aborts.items()}
+        return oracle_tree(frames, connections, {"frames": aborts, "connections": ended_by})
 
     def test_tree_equals_oracle(self):
         for cap, da in self.CAPTURES:
@@ -300,12 +308,15 @@ class StatsTree(PluginTestCase):
                                     ("diag-ends.pcapng", 3, 5)):
             want = self.oracle(cap, [])
             self.assertEqual(
-                (want[("WebSocket connections", "Closed cleanly (both close frames)")],
+                (want[("WebSocket connections", "Closed cleanly (both close frames, the "
+                       "server's accepted by the client)")],
                  want[("WebSocket connections",
                        "Aborted (WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS)")]),
                 (clean, aborted), cap)
-        self.assertEqual(children(self.oracle("diag-ends.pcapng", []),
-                                  "Aborts (1006) by endpoint"), {"client": 4, "server": 4})
+        ends = self.oracle("diag-ends.pcapng", [])
+        self.assertEqual(children(ends, "Aborts (1006) by endpoint"), {"client": 4, "server": 4})
+        self.assertEqual(children(ends, "Aborted connections by who ended them"),
+                         {"client": 2, "server": 3})
 
     def test_capture_without_websocket_counts_nothing(self):
         for extra in ([], ["-2"]):
@@ -314,10 +325,14 @@ class StatsTree(PluginTestCase):
                 ("Close frames",): 0, ("Close frames", "By sender"): 0,
                 ("Close frames", "By range"): 0, ("Close frames", "By WinHTTP status"): 0,
                 ("Closing handshakes by initiator",): 0, ("WebSocket connections",): 0,
-                ("WebSocket connections", "Closed cleanly (both close frames)"): 0,
+                ("WebSocket connections", "Closed cleanly (both close frames, the server's "
+                 "accepted by the client)"): 0,
+                ("WebSocket connections", "Both close frames, the server's rejected by the "
+                 "client (12152)"): 0,
                 ("WebSocket connections", "Aborted (WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS)"): 0,
                 ("WebSocket connections", "Not closed in the capture"): 0,
-                ("Aborts (1006) by endpoint",): 0, ("Expert items",): 0})
+                ("Aborts (1006) by endpoint",): 0, ("Aborted connections by who ended them",): 0,
+                ("Expert items",): 0})
 
 
 class FieldReference(PluginTestCase):
