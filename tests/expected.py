@@ -5,6 +5,7 @@ independently of the plugin's own table in plugin/winhttp_status.c; and the gene
 manifest of what each capture carries on the wire.  Tests take their tables from here, never
 from a copy of their own."""
 
+import collections
 import json
 import os
 
@@ -194,3 +195,101 @@ def abort_label(name_set, endpoint, how, sender, after=None):
 
 # A server close frame the client's WinHTTP rejects: Receive fails with 12152.
 REJECTED_LABEL = "invalid close: WinHTTP Receive fails with 12152"
+# ... and what its wsclose.meaning says instead of the code's meaning: what the client gets
+# (the reference's wording for 12152).
+REJECTED_MEANING = ("WinHttpWebSocketReceive fails with ERROR_WINHTTP_INVALID_SERVER_RESPONSE: "
+                    "invalid data was received from the server")
+# A close frame with a 1-byte payload that the WinHTTP client does not receive (its own).
+MALFORMED_LABEL = "Malformed close payload"
+# A close frame whose status code the capture cut off (snaplen).
+NOT_CAPTURED_LABEL = "close status not captured"
+
+
+def rejected_by_winhttp(direction, payload_len):
+    """Whether the WinHTTP client's Receive rejects this close frame with 12152: a server
+    close with a 1-byte payload or one over 125 bytes (RFC 6455 5.5, 5.5.1)."""
+    return direction == "server" and (payload_len == 1 or payload_len > 125)
+
+
+def close_label(name_set, direction, payload_len, code):
+    """The Info column label of a close frame (None: no label), from who sent it, its payload
+    length on the wire and its code (None: no code)."""
+    if rejected_by_winhttp(direction, payload_len):
+        return REJECTED_LABEL
+    if payload_len == 1:
+        return MALFORMED_LABEL
+    if payload_len == 0:
+        return empty_label(name_set)
+    return info_label(name_set, code)
+
+
+def reported_status(payload_len, code):
+    """The status a close frame reports to the peer's application: its code, 1005 for an
+    empty payload, None when it has none (1-byte payload, or not captured: code None)."""
+    if payload_len == 0:
+        return EMPTY_STATUS
+    return code
+
+
+def status_differs_summary(replier, initiator, request_status, reply_status):
+    """The chat item of a reply whose status differs from the initiating close's (RFC 6455
+    5.5.1 lets the reply carry its own status; a WinHTTP client answers with whatever its
+    WinHttpWebSocketClose passes).  No frame number: identical findings group."""
+    return "The %s answered the %s's %d with %d" % (replier, initiator, request_status,
+                                                     reply_status)
+
+
+# The hint on the FIN or RST that the client sends without a close frame of its own (the
+# server's connection aborts there): what the client's application did.
+END_WITHOUT_CLOSE = ("The client ends the TCP connection without a close frame of its own: its "
+                     "application closed its WinHTTP handles without WinHttpWebSocketClose, or "
+                     "Close failed before sending (a reason over 123 bytes: "
+                     "ERROR_INVALID_PARAMETER)")
+
+PEER = {"client": "server", "server": "client"}
+Abort = collections.namedtuple("Abort", "endpoint how sender after ended_in ended_by")
+
+
+def aborts(ends, first_close):
+    """RFC 6455 7.1.5, per direction: an endpoint's connection aborts at the first packet that
+    ends what it receives (the peer's FIN, or an RST from either side) when the peer's close
+    frame had not arrived before it.  ends: the TCP connection's FINs and RSTs in frame order,
+    (frame, sender, "FIN" | "RST"); first_close: {side: frame of its first close frame}.
+    Returns {frame: [Abort, ...]} (client first): after is what abort_label() takes, the
+    other side's end that came first, or None; ended_in and ended_by are the connection's
+    first FIN or RST and its sender."""
+    out, ended = {}, set()
+    first = ends[0] if ends else None
+    for frame, sender, how in ends:
+        receivers = ("client", "server") if how == "RST" else (PEER[sender],)
+        for endpoint in receivers:
+            if endpoint in ended:
+                continue
+            ended.add(endpoint)
+            peer_close = first_close.get(PEER[endpoint])
+            if peer_close is not None and peer_close <= frame:
+                continue
+            after = (first[1], first[2]) if first[0] != frame and first[1] != sender else None
+            out.setdefault(frame, []).append(Abort(endpoint, how, sender, after, first[0],
+                                                   first[1]))
+    return out
+
+
+def abort_labels(name_set, endings):
+    """The Info labels of one frame's aborts (aborts()'s list for that frame)."""
+    return [abort_label(name_set, a.endpoint, a.how, a.sender, a.after) for a in endings]
+
+
+def abort_summary(endpoint, how):
+    """The warning on an abort: what the aborted endpoint is left with."""
+    if endpoint == "client":
+        return ("TCP %s without a close frame from the server: the WinHTTP client's calls "
+                "fail, the connection was aborted" % how)
+    return ("TCP %s without a close frame from the client: the server's connection closed "
+            "abnormally" % how)
+
+
+def manifest_clients(capture):
+    """{tcp.stream: the client's TCP port} of a synthetic capture's WebSocket connections."""
+    return {c["tcp_stream"]: int(c["client"].rsplit(":", 1)[1])
+            for c in manifest()[capture]["connections"] if c.get("websocket")}

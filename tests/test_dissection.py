@@ -6,8 +6,15 @@ import os
 import subprocess
 import unittest
 
-from expected import ALIAS_1007, WINHTTP, close_frames, info_label, range_class, range_text
-from wsharness import PluginTestCase, Tshark, info_labels
+import collections
+
+from expected import (ALIAS_1007, API_ONLY, MALFORMED_LABEL, NOT_CAPTURED_LABEL,
+                      REJECTED_LABEL, REJECTED_MEANING, WINHTTP, abort_labels, close_frames,
+                      close_label, empty_label, info_label, manifest_clients, range_class,
+                      range_text, rejected_by_winhttp)
+from wsharness import (PluginTestCase, Tshark, decode_as_args, expected_aborts, info_labels,
+                       pdml_experts, printed_labels, real_clients, real_close_frames,
+                       real_manifest)
 
 FIELDS = ["frame.number", "wsclose.status", "wsclose.winhttp", "wsclose.meaning",
           "wsclose.winhttp.alias", "wsclose.range", "_ws.col.Info"]
@@ -29,9 +36,17 @@ class PluginLoads(unittest.TestCase):
         try:
             self.assertFalse(ts.plugin_loaded())
             proc = ts.run("-r", ts.capture("enum-codes.pcapng"), "-Y", "wsclose", check=False)
-            self.assertNotEqual(proc.returncode, 0)  # unknown field
-            info = ts.out("-r", ts.capture("enum-codes.pcapng"))
-            self.assertNotIn("WINHTTP_", info)
+            # tshark's exit status for an invalid display filter, and why.
+            self.assertEqual(proc.returncode, 2, proc.stderr)
+            self.assertIn("tshark: wsclose is neither a field nor a protocol name.",
+                          proc.stderr.splitlines())
+            self.assertEqual(proc.stdout, "")
+            # The close frames carry the built-in text alone.
+            rows = ts.fields("enum-codes.pcapng", ["frame.number", "_ws.col.Info"], "-Y",
+                             "websocket.opcode == 8")
+            self.assertEqual([int(r[0]) for r in rows],
+                             [cf["frame"] for cf in close_frames("enum-codes.pcapng")])
+            self.assertEqual([info_labels(r[1]) for r in rows], [[]] * len(rows))
         finally:
             ts.close()
 
@@ -47,25 +62,23 @@ class Labels(PluginTestCase):
         for cf in expected:
             frame, status, winhttp, meaning, alias, rng, info = rows[cf["frame"]]
             with self.subTest(capture=capture, frame=frame, code=cf["code"]):
+                self.assertEqual(info_labels(info), [close_label("winhttp", cf["direction"],
+                                                                 cf["payload_len"], cf["code"])],
+                                 info)
+                # The built-in text stays.
+                self.assertTrue(info.startswith("WebSocket Connection Close"), info)
+                self.assertEqual(alias, ALIAS_1007[0] if cf["code"] == 1007 else "")
+                if rejected_by_winhttp(cf["direction"], cf["payload_len"]):
+                    self.assertEqual((winhttp, meaning), ("", REJECTED_MEANING))
+                    continue
                 if cf["payload_len"] == 0:
-                    self.assertEqual(status, "")
-                    self.assertEqual(winhttp, WINHTTP[1005][0])
-                    self.assertEqual(meaning, WINHTTP[1005][1])
-                    self.assertEqual(info_labels(info), [WINHTTP[1005][0]], info)
+                    self.assertEqual((status, winhttp, meaning, rng),
+                                     ("", WINHTTP[1005][0], WINHTTP[1005][1], ""))
                     continue
                 code = cf["code"]
                 self.assertEqual(status, str(code))
                 self.assertEqual(rng, range_text(code))
-                if code in WINHTTP:
-                    self.assertEqual(winhttp, WINHTTP[code][0])
-                    self.assertEqual(meaning, WINHTTP[code][1])
-                else:
-                    self.assertEqual(winhttp, "")
-                    self.assertEqual(meaning, "")
-                self.assertEqual(info_labels(info), [info_label("winhttp", code)], info)
-                self.assertEqual(alias, ALIAS_1007[0] if code == 1007 else "")
-                # The built-in text stays.
-                self.assertTrue(info.startswith("WebSocket Connection Close"), info)
+                self.assertEqual((winhttp, meaning), WINHTTP.get(code, ("", "")))
         return rows
 
     def test_all_enum_values(self):
@@ -152,26 +165,39 @@ class Views(PluginTestCase):
     def test_plain_summary_info_column(self):
         lines = self.ts.out("-r", self.ts.capture("enum-codes.pcapng")).splitlines()
         labeled = [l for l in lines if "Connection Close" in l]
-        self.assertEqual(len(labeled), 24)
-        for code, (name, _meaning) in WINHTTP.items():
-            self.assertEqual(sum(l.endswith("[%s]" % name) for l in labeled), 2, name)
+        frames = close_frames("enum-codes.pcapng")
+        self.assertEqual([int(l.split()[0]) for l in labeled], [cf["frame"] for cf in frames])
+        for line, cf in zip(labeled, frames):
+            self.assertEqual(info_labels(line), [info_label("winhttp", cf["code"])], line)
+            self.assertTrue(line.endswith("[%s]" % info_label("winhttp", cf["code"])), line)
 
     def test_verbose_tree(self):
-        out = self.ts.out("-r", self.ts.capture("enum-codes.pcapng"), "-V", "-Y",
-                          "wsclose.status == 1007")
-        self.assertIn("WebSocket Close Status (WinHTTP): "
-                      "WINHTTP_WEB_SOCKET_INVALID_PAYLOAD_CLOSE_STATUS (1007)", out)
-        self.assertIn("    Status: WINHTTP_WEB_SOCKET_INVALID_PAYLOAD_CLOSE_STATUS (1007)", out)
-        # Derived items are marked generated (shown in brackets); the code is on the wire.
-        self.assertIn("    [WinHTTP status: WINHTTP_WEB_SOCKET_INVALID_PAYLOAD_CLOSE_STATUS]", out)
-        self.assertIn("[Documentation alias: %s]" % ALIAS_1007[0], out)
-        self.assertIn("[Alias meaning: %s]" % ALIAS_1007[1], out)
+        lines = self.ts.out("-r", self.ts.capture("enum-codes.pcapng"), "-V", "-Y",
+                            "wsclose.status == 1007").splitlines()
+        # Two frames (client and server): each line once per frame.
+        for line in ("WebSocket Close Status (WinHTTP): "
+                     "WINHTTP_WEB_SOCKET_INVALID_PAYLOAD_CLOSE_STATUS (1007)",
+                     "    Status: WINHTTP_WEB_SOCKET_INVALID_PAYLOAD_CLOSE_STATUS (1007)",
+                     # Derived items are marked generated (shown in brackets); the code is
+                     # on the wire.
+                     "    [WinHTTP status: WINHTTP_WEB_SOCKET_INVALID_PAYLOAD_CLOSE_STATUS]",
+                     "    [Meaning: %s]" % WINHTTP[1007][1],
+                     "    [Documentation alias: %s]" % ALIAS_1007[0],
+                     "        [Alias meaning: %s]" % ALIAS_1007[1]):
+            self.assertEqual(lines.count(line), 2, line)
 
     def test_empty_close_is_generated(self):
-        out = self.ts.out("-r", self.ts.capture("classes.pcapng"), "-V", "-Y",
-                          "wsclose && !wsclose.status")
-        self.assertIn("    [WinHTTP status: WINHTTP_WEB_SOCKET_EMPTY_CLOSE_STATUS]", out)
-        self.assertNotIn("    Status:", out)
+        cap = "classes.pcapng"
+        empty = [cf["frame"] for cf in close_frames(cap) if cf["payload_len"] == 0]
+        lines = self.ts.out("-r", self.ts.capture(cap), "-V", "-Y",
+                            "wsclose && !wsclose.status").splitlines()
+        self.assertEqual(lines.count("    [WinHTTP status: WINHTTP_WEB_SOCKET_EMPTY_CLOSE_STATUS]"),
+                         len(empty))
+        self.assertEqual(lines.count("    [Meaning: %s]" % WINHTTP[1005][1]), len(empty))
+        self.assertEqual([l for l in lines if l.startswith("    Status:")], [])
+        rows = self.ts.fields(cap, ["frame.number", "wsclose.status"], "-Y",
+                              "wsclose && !wsclose.status")
+        self.assertEqual(rows, [[str(f), ""] for f in empty])
 
     def test_json_output_carries_the_fields(self):
         out = self.ts.out("-r", self.ts.capture("enum-codes.pcapng"), "-T", "json", "-Y",
@@ -186,6 +212,14 @@ class Views(PluginTestCase):
 
 class BadInput(PluginTestCase):
     CAP = "malformed.pcapng"
+    FIELDS = ["frame.number", "wsclose.status", "wsclose.winhttp", "wsclose.meaning"]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.experts = pdml_experts(cls.ts.out("-r", cls.ts.capture(cls.CAP), "-T", "pdml"))
+        cls.fields = {int(r[0]): r[1:] for r in cls.ts.fields(cls.CAP, cls.FIELDS, "-Y",
+                                                               "wsclose")}
 
     def frame(self, scenario_word, direction="client"):
         for cf in close_frames(self.CAP):
@@ -193,40 +227,159 @@ class BadInput(PluginTestCase):
                 return cf
         raise AssertionError("no %s frame in manifest" % scenario_word)
 
-    def expert(self, frame):
-        return self.ts.out("-r", self.ts.capture(self.CAP), "-V", "-Y",
-                           "frame.number == %d" % frame)
-
     def test_one_byte_payload(self):
         cf = self.frame("one-byte")
-        out = self.expert(cf["frame"])
-        self.assertIn("1-byte close payload", out)
-        self.assertIn("Error/Malformed", out)
-        self.assertNotIn("    Status:", out)
-        self.assertNotIn("WinHTTP status", out)
+        self.assertEqual(self.experts[cf["frame"]],
+                         [("wsclose.one_byte_payload", "Error", "Malformed",
+                           "1-byte close payload: a status code needs two bytes")])
+        self.assertEqual(self.fields[cf["frame"]], ["", "", ""])
 
     def test_invalid_utf8_reason(self):
         cf = self.frame("utf8")
-        out = self.expert(cf["frame"])
-        self.assertIn("Status: %s (%d)" % (WINHTTP[cf["code"]][0], cf["code"]), out)
-        self.assertIn("not valid UTF-8", out)
+        code = cf["code"]
+        self.assertEqual(self.fields[cf["frame"]], [str(code)] + list(WINHTTP[code]))
+        self.assertEqual(self.experts[cf["frame"]], [
+            ("wsclose.reason_not_utf8", "Warning", "Protocol",
+             "Close reason is not valid UTF-8; the receiving WinHTTP application gets these "
+             "bytes as the reason"),
+            ("wsclose.close", "Chat", "Sequence", "Close: %s (%d)" % (WINHTTP[code][0], code))])
 
     def test_truncated_by_snaplen(self):
         cf = [c for c in close_frames(self.CAP) if c["truncated_in_capture"]][0]
-        out = self.expert(cf["frame"])
-        self.assertIn("status code not captured", out)
-        self.assertNotIn("    Status:", out)
+        self.assertEqual(self.experts[cf["frame"]],
+                         [("wsclose.truncated", "Warning", "Undecoded",
+                           "Close frame cut short by the capture: status code not captured")])
+        self.assertEqual(self.fields[cf["frame"]], ["", "", ""])
 
     def test_too_long_and_not_final(self):
-        for word, text in (("over-125", "control frames carry at most 125"),
-                           ("fin-0", "not final")):
-            cf = self.frame(word)
-            self.assertIn(text, self.expert(cf["frame"]))
+        long = self.frame("over-125")
+        self.assertIn(("wsclose.payload_too_long", "Error", "Protocol",
+                       "Close frame payload is %d bytes; control frames carry at most 125"
+                       % long["payload_len"]), self.experts[long["frame"]])
+        fin0 = self.frame("fin-0")
+        self.assertIn(("wsclose.not_final", "Error", "Protocol",
+                       "Close frame not final (FIN=0): control frames must not be fragmented"),
+                      self.experts[fin0["frame"]])
 
-    def test_every_close_frame_still_labeled_or_flagged(self):
-        rows = self.ts.fields(self.CAP, ["frame.number", "wsclose"], "-Y", "websocket.opcode == 8")
-        self.assertTrue(rows)
-        self.assertTrue(all(r[1] for r in rows), rows)
+    def test_every_close_frame_labeled_exactly(self):
+        bare = Tshark(with_plugin=False)
+        try:
+            frames = close_frames(self.CAP)
+            aborts = expected_aborts(self.ts, self.CAP, manifest_clients(self.CAP))
+            labels = printed_labels(self.ts, bare, self.CAP,
+                                    [cf["frame"] for cf in frames] + list(aborts))
+        finally:
+            bare.close()
+        want = {cf["frame"]: [NOT_CAPTURED_LABEL if cf["truncated_in_capture"] else
+                              close_label("winhttp", cf["direction"], cf["payload_len"],
+                                          cf["code"])] for cf in frames}
+        want.update({f: abort_labels("winhttp", e) for f, e in aborts.items()})
+        self.assertEqual(labels, want)
+        self.assertIn([MALFORMED_LABEL], labels.values())
+
+
+class WireVersusSituation(PluginTestCase):
+    """A code for APIs to report sent in a close frame never reads like the situation it
+    names: 1006 on the wire is not an abort, 1005 on the wire is not an empty close; and a
+    server close WinHTTP rejects says what the client gets (issue 22, item 1)."""
+
+    WINE = "real-winhttp-wine.pcapng"
+    ABORTED = WINHTTP[1006][0]
+    EMPTY = WINHTTP[1005][0]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bare = Tshark(with_plugin=False)
+        wine = real_manifest(cls.WINE)
+        cls.wine_da = decode_as_args(wine["decode_as"])
+        # (capture, -d arguments, close frames, aborts): synthetic from the generator's
+        # manifest, the WinHTTP capture from its own manifest and the built-in dissector.
+        cls.cases = [(cap, [], close_frames(cap),
+                      expected_aborts(cls.ts, cap, manifest_clients(cap)))
+                     for cap in ("enum-codes.pcapng", "classes.pcapng", "diag-ends.pcapng")]
+        cls.cases.append((cls.WINE, cls.wine_da, real_close_frames(cls.ts, wine),
+                          expected_aborts(cls.ts, cls.WINE, real_clients(cls.ts, wine),
+                                          cls.wine_da)))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.bare.close()
+        super().tearDownClass()
+
+    def selected(self, cap, da, flt):
+        return [int(r[0]) for r in self.ts.fields(cap, ["frame.number"], "-Y", flt, *da)]
+
+    def test_1006_on_the_wire_is_not_an_abort(self):
+        seen = collections.Counter()
+        for cap, da, frames, aborts in self.cases:
+            with self.subTest(capture=cap):
+                wire = [cf["frame"] for cf in frames if cf["code"] == 1006]
+                self.assertEqual(self.selected(cap, da, 'wsclose.winhttp == "%s"' % self.ABORTED),
+                                 wire)
+                self.assertEqual(self.selected(cap, da, "wsclose.status == 1006"), wire)
+                self.assertEqual(self.selected(cap, da, "wsclose.abort"), sorted(aborts))
+                labels = printed_labels(self.ts, self.bare, cap, wire + list(aborts), da)
+                want = {f: [info_label("winhttp", 1006)] for f in wire}
+                want.update({f: abort_labels("winhttp", e) for f, e in aborts.items()})
+                self.assertEqual(labels, want)
+                seen[cap] = (len(wire), len(aborts))
+        # Both situations are on the WinHTTP capture, one of them on each synthetic one.
+        self.assertEqual(seen, {"enum-codes.pcapng": (2, 0), "classes.pcapng": (0, 0),
+                                "diag-ends.pcapng": (0, 7), self.WINE: (2, 10)})
+
+    def test_1005_on_the_wire_is_not_an_empty_close(self):
+        seen = {}
+        for cap, da, frames, _aborts in self.cases:
+            with self.subTest(capture=cap):
+                wire = [cf["frame"] for cf in frames if cf["code"] == 1005]
+                empty = [cf["frame"] for cf in frames if cf["payload_len"] == 0]
+                # Both report 1005 to the receiver: wsclose.winhttp names it on both.
+                self.assertEqual(self.selected(cap, da, 'wsclose.winhttp == "%s"' % self.EMPTY),
+                                 sorted(wire + empty))
+                self.assertEqual(self.selected(cap, da, "wsclose.status == 1005"), wire)
+                self.assertEqual(self.selected(cap, da, "wsclose && !wsclose.status && "
+                                               'wsclose.winhttp == "%s"' % self.EMPTY), empty)
+                labels = printed_labels(self.ts, self.bare, cap, wire + empty, da)
+                want = {f: [info_label("winhttp", 1005)] for f in wire}
+                want.update({f: [empty_label("winhttp")] for f in empty})
+                self.assertEqual(labels, want)
+                seen[cap] = (len(wire), len(empty))
+        self.assertEqual(seen, {"enum-codes.pcapng": (2, 0), "classes.pcapng": (0, 2),
+                                "diag-ends.pcapng": (0, 0), self.WINE: (2, 1)})
+
+    def test_api_only_codes_in_every_name_set(self):
+        cap = "enum-codes.pcapng"
+        frames = [cf for cf in close_frames(cap) if cf["code"] in API_ONLY]
+        self.assertEqual(len(frames), 6)
+        for name_set in ("winhttp", "websocket_h", "dotnet", "iana", "none"):
+            with self.subTest(name_set=name_set):
+                labels = printed_labels(self.ts, self.bare, cap, [cf["frame"] for cf in frames],
+                                        prefs=["-o", "wsclose.name_set:" + name_set])
+                self.assertEqual(labels, {cf["frame"]: [info_label(name_set, cf["code"])]
+                                          for cf in frames})
+
+    def test_rejected_server_close(self):
+        fields = ["frame.number", "wsclose.status", "wsclose.winhttp", "wsclose.meaning",
+                  "wsclose.api.receive.error"]
+        seen = {}
+        for cap, da, frames, _aborts in self.cases:
+            with self.subTest(capture=cap):
+                rejected = [cf for cf in frames
+                            if rejected_by_winhttp(cf["direction"], cf["payload_len"])]
+                got = self.ts.fields(cap, fields, "-Y", 'wsclose.meaning == "%s"'
+                                     % REJECTED_MEANING, *da)
+                self.assertEqual(got, [[str(cf["frame"]),
+                                        "" if cf["code"] is None else str(cf["code"]),
+                                        "", REJECTED_MEANING, "12152"] for cf in rejected])
+                labels = printed_labels(self.ts, self.bare, cap,
+                                        [cf["frame"] for cf in rejected], da)
+                self.assertEqual(labels, {cf["frame"]: [REJECTED_LABEL] for cf in rejected})
+                seen[cap] = sorted(cf["payload_len"] for cf in rejected)
+        # A 1-byte server close in diag-ends; a 1-byte and a 132-byte one from the real
+        # peer of the WinHTTP capture.
+        self.assertEqual(seen, {"enum-codes.pcapng": [], "classes.pcapng": [],
+                                "diag-ends.pcapng": [1], self.WINE: [1, 132]})
 
 
 class NoWebSocket(PluginTestCase):

@@ -22,15 +22,16 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wsharness  # noqa: E402
-from expected import ALIAS_1007, WINHTTP  # noqa: E402
+from expected import (ALIAS_1007, REJECTED_MEANING, WINHTTP, abort_labels,  # noqa: E402
+                      close_label, rejected_by_winhttp)
 
 EMPTY = WINHTTP[1005][0]
 
 MANIFESTS = sorted(glob.glob(os.path.join(wsharness.CAPTURES, "real-*.json")))
 
 PLUGIN_FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "websocket.opcode",
-                 "wsclose.status", "wsclose.winhttp", "wsclose.winhttp.alias", "wsclose.from",
-                 "_ws.col.Info"]
+                 "wsclose.status", "wsclose.winhttp", "wsclose.meaning", "wsclose.winhttp.alias",
+                 "wsclose.from", "_ws.col.Info"]
 BUILTIN_FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "websocket.opcode",
                   "websocket.payload.close.status_code", "websocket.payload.close.reason"]
 
@@ -149,6 +150,16 @@ class RealCapturesBuiltinTest(unittest.TestCase, _Checks):
 class RealCapturesPluginTest(wsharness.PluginTestCase, _Checks):
     """The plugin's labels on real captures, against the manifests and our own enum table."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bare = wsharness.Tshark(with_plugin=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.bare.close()
+        super().tearDownClass()
+
     def test_labels_match_manifest(self):
         for path in MANIFESTS:
             manifest = load(path)
@@ -164,22 +175,34 @@ class RealCapturesPluginTest(wsharness.PluginTestCase, _Checks):
         # Frames that end a connection without a close frame carry wsclose.abort instead.
         labelled = {r[0] for r in ts.fields(capture, ["frame.number"], "-Y",
                                             "wsclose && !wsclose.abort", *extra)}
-        aborted_streams = {int(r[0]) for r in ts.fields(capture, ["tcp.stream"], "-Y",
-                                                         "wsclose.abort", *extra)}
         self.assertTrue(close_frames, "%s: no close frames dissected" % capture)
         self.assertEqual(sorted(labelled, key=int), sorted(close_frames, key=int),
                          "%s: wsclose-labelled frames != websocket close frames" % capture)
 
+        # Aborts: exactly the frames RFC 6455 7.1.5 gives, with their labels.
+        clients = {}
+        for conn, stream in self.connections(ts, manifest, extra):
+            clients[stream] = conn["client_port"]
+        streams = {}
+        aborts = wsharness.expected_aborts(ts, capture, clients, extra, streams)
+        got_aborts = [int(r[0]) for r in ts.fields(capture, ["frame.number"], "-Y",
+                                                    "wsclose.abort", *extra)]
+        self.assertEqual(got_aborts, sorted(aborts), "%s: wsclose.abort frames" % capture)
+        labels = wsharness.printed_labels(ts, self.bare, capture, aborts, extra)
+        self.assertEqual(labels, {f: abort_labels("winhttp", e) for f, e in aborts.items()},
+                         "%s: abort labels" % capture)
+        aborted_streams = set(streams.values())
+
         rows = ts.fields(capture, PLUGIN_FIELDS, "-Y",
                          "websocket.opcode == 8 || (wsclose && !wsclose.abort)", *extra)
         by_stream = {}
-        for frame, stream, sport, opcodes, status, winhttp, alias, frm, info in rows:
+        for frame, stream, sport, opcodes, status, winhttp, meaning, alias, frm, info in rows:
             n_close = split(opcodes).count("8")
             self.assertEqual(n_close, 1, "%s frame %s: %r close frames in one segment"
                              % (capture, frame, n_close))
             by_stream.setdefault(int(stream), []).append(
-                dict(frame=frame, sport=sport, status=status, winhttp=winhttp, alias=alias,
-                     frm=frm, info=info))
+                dict(frame=frame, sport=sport, status=status, winhttp=winhttp, meaning=meaning,
+                     alias=alias, frm=frm, info=info))
 
         expected_total = 0
         for conn, stream in self.connections(ts, manifest, extra):
@@ -200,23 +223,23 @@ class RealCapturesPluginTest(wsharness.PluginTestCase, _Checks):
                 self.assertEqual(self.direction(conn, row["sport"]), exp["by"], at)
                 self.assertEqual(row["frm"], exp["by"], at + ": wsclose.from")
                 code = exp["code"]
-                if exp.get("payload_len") == 1:
-                    # A 1-byte payload has no status code: no WinHTTP label.
-                    self.assertEqual(row["status"], "", at)
-                    self.assertEqual(row["winhttp"], "", at)
+                # The library peers send well-formed closes only; their manifests give no
+                # length: no code is an empty payload.
+                size = exp.get("payload_len", 0 if code is None else 2)
+                self.assertEqual(row["status"], "" if code is None else str(code), at)
+                if rejected_by_winhttp(exp["by"], size):
+                    self.assertEqual((row["winhttp"], row["meaning"]), ("", REJECTED_MEANING), at)
+                elif size == 1:
+                    self.assertEqual((row["winhttp"], row["meaning"]), ("", ""), at)
                 elif code is None:
-                    self.assertEqual(row["status"], "", at + ": empty close has no status")
-                    self.assertEqual(row["winhttp"], EMPTY, at)
+                    self.assertEqual((row["winhttp"], row["meaning"]), WINHTTP[1005], at)
                 else:
-                    self.assertEqual(row["status"], str(code), at)
-                    self.assertEqual(row["winhttp"], WINHTTP[code][0] if code in WINHTTP
-                                     else "", at)
+                    self.assertEqual((row["winhttp"], row["meaning"]),
+                                     WINHTTP.get(code, ("", "")), at)
                 self.assertEqual(row["alias"], ALIAS_1007[0] if code == 1007 else "", at)
-                name = row["winhttp"]
-                if name:
-                    self.assertIn("[%s]" % name, row["info"], at + ": Info column")
-                else:
-                    self.assertNotIn("[WINHTTP_", row["info"], at + ": Info column")
+                self.assertEqual(wsharness.info_labels(row["info"]),
+                                 [close_label("winhttp", exp["by"], size, code)],
+                                 at + ": Info column")
         self.assertEqual(len(close_frames), expected_total,
                          "%s: close frames outside the manifest's connections" % capture)
 

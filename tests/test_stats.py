@@ -8,9 +8,14 @@ import os
 import re
 import unittest
 
+import collections
+
 from expected import SIBLINGS as NAME_SETS
-from expected import WINHTTP, close_frames, info_label, manifest
-from wsharness import REPO, PluginTestCase, info_labels
+from expected import (API_ONLY, IANA_ONLY, WINHTTP, close_frames, close_label, empty_label,
+                      manifest, manifest_clients, range_class, range_text,
+                      rejected_by_winhttp)
+from wsharness import (REPO, PluginTestCase, decode_as_args, expected_aborts, info_labels,
+                       pdml_experts, real_clients, real_close_frames, real_manifest)
 
 SETS = ("wsclose.websocket_h", "wsclose.dotnet", "wsclose.iana")
 
@@ -25,17 +30,102 @@ def tree_counts(text):
     return counts
 
 
-def t_section(text, heading):
-    """{name: count} of the rows right under a node of a -z ...,tree output."""
+def parse_tree(text):
+    """A -z ...,tree output -> {(node, child, ...): count}, every row between the rules read
+    (a row that cannot be read fails)."""
     lines = text.splitlines()
-    start = [i for i, l in enumerate(lines) if l.strip().startswith(heading + " ")][0]
-    indent = len(lines[start]) - len(lines[start].lstrip())
-    out = {}
-    for line in lines[start + 1:]:
-        if len(line) - len(line.lstrip()) <= indent:
-            break
-        out.update(tree_counts(line))
+    rules = [i for i, l in enumerate(lines) if l.startswith("-----")]
+    if len(rules) != 2:
+        raise AssertionError("not a stats tree: %r" % text)
+    out, path = {}, []
+    for line in lines[rules[0] + 1:rules[1]]:
+        if not line.strip():
+            continue
+        m = re.match(r"^( *)(\S.*?)\s{2,}(\d+)(\s|$)", line)
+        if not m:
+            raise AssertionError("unreadable stats tree row %r" % line)
+        depth = len(m.group(1))
+        if depth > len(path):
+            raise AssertionError("stats tree row %r skips a level" % line)
+        path = path[:depth] + [m.group(2)]
+        out[tuple(path)] = int(m.group(3))
     return out
+
+
+def children(tree, *node):
+    """{name: count} of the rows right under a node of parse_tree()'s result."""
+    return {k[-1]: v for k, v in tree.items() if k[:-1] == node}
+
+
+def t_section(text, heading):
+    """{name: count} of the rows right under a top-level node of a -z ...,tree output."""
+    return children(parse_tree(text), heading)
+
+
+def range_row(cf):
+    """The statistics tree's "By range" row of a close frame."""
+    if cf["code"] is None:
+        return ("No status code (empty payload)" if cf["payload_len"] == 0
+                else "No readable status (1 byte or not captured)")
+    if range_class(cf["code"]) == "IANA":
+        return "IANA-registered, not in WinHTTP"
+    return range_text(cf["code"])
+
+
+def status_row(cf):
+    """The statistics tree's "By WinHTTP status" row of a close frame: its code on the wire."""
+    if cf["code"] is None:
+        return ("%s (no status code)" % WINHTTP[1005][0] if cf["payload_len"] == 0
+                else "No readable status")
+    if cf["code"] in WINHTTP:
+        return "%s (%d)" % (WINHTTP[cf["code"]][0], cf["code"])
+    return "Not in WinHTTP: %d" % cf["code"]
+
+
+def oracle_tree(frames, connections, aborts):
+    """The statistics tree's rows, from the close frames the capture carries (code,
+    direction, payload length, per connection) and the abort rule (expected.aborts()).
+    connections: {connection: [close frames]} of every WebSocket connection; aborts:
+    {"frames": expected.aborts()'s result, "connections": {connection: who ended it}} of
+    the aborted connections."""
+    tree = {}
+
+    def section(path, counter):
+        tree[path] = sum(counter.values())
+        for name, n in counter.items():
+            tree[path + (name,)] = n
+
+    closes = [cf for cf in frames if not cf.get("truncated_in_capture")]
+    tree[("Close frames",)] = len(frames)
+    section(("Close frames", "By sender"), collections.Counter(cf["direction"] for cf in frames))
+    section(("Close frames", "By range"), collections.Counter(
+        range_row(cf) if cf in closes else "No readable status (1 byte or not captured)"
+        for cf in frames))
+    section(("Close frames", "By WinHTTP status"), collections.Counter(
+        status_row(cf) if cf in closes else "No readable status" for cf in frames))
+    section(("Closing handshakes by initiator",), collections.Counter(
+        min(cfs, key=lambda cf: cf["frame"])["direction"] for cfs in connections.values()
+        if cfs))
+    aborted = {conn for conn in connections if conn in aborts["connections"]}
+    both = {conn for conn, cfs in connections.items()
+            if conn not in aborted and {cf["direction"] for cf in cfs} == {"client", "server"}}
+    # Clean: both close frames, and the server's one the WinHTTP client accepts.
+    rejected = {conn for conn in both
+                if any(rejected_by_winhttp(cf["direction"], cf["payload_len"])
+                       for cf in connections[conn])}
+    conn_node = ("WebSocket connections",)
+    tree[conn_node] = len(connections)
+    tree[conn_node + ("Closed cleanly (both close frames, the server's accepted by the "
+                      "client)",)] = len(both - rejected)
+    tree[conn_node + ("Both close frames, the server's rejected by the client (12152)",)] = \
+        len(rejected)
+    tree[conn_node + ("Aborted (WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS)",)] = len(aborted)
+    tree[conn_node + ("Not closed in the capture",)] = len(set(connections) - both - aborted)
+    section(("Aborted connections by who ended them",),
+            collections.Counter(aborts["connections"][conn] for conn in aborted))
+    section(("Aborts (1006) by endpoint",), collections.Counter(
+        a.endpoint for endings in aborts["frames"].values() for a in endings))
+    return tree
 
 
 class NameSets(PluginTestCase):
@@ -96,28 +186,35 @@ class Preferences(PluginTestCase):
         self.assertIn("WebSocket Close Status (WinHTTP): EndpointUnavailable (1001)", out)
 
     def test_info_label_for_every_name_set_and_code(self):
-        # Every code of the two code captures, in every name set: the label written down
-        # from the documentation tables (expected.info_label), exactly.
+        # Every close frame of the two code captures, in every name set: the label written
+        # down from the documentation tables (expected.py), exactly.
         for cap in ("enum-codes.pcapng", "classes.pcapng"):
-            # An empty payload is labeled as the 1005 it reports.
-            codes = [1005 if cf["code"] is None else cf["code"] for cf in close_frames(cap)]
+            frames = close_frames(cap)
             for name_set in ("winhttp", "websocket_h", "dotnet", "iana", "none"):
                 with self.subTest(capture=cap, name_set=name_set):
                     rows = self.ts.fields(cap, ["frame.number", "_ws.col.Info"], "-Y",
                                           "wsclose", "-o", "wsclose.name_set:" + name_set)
-                    self.assertEqual(len(rows), len(codes))
-                    for (frame, info), code in zip(rows, codes):
-                        label = info_label(name_set, code)
+                    self.assertEqual([int(r[0]) for r in rows], [cf["frame"] for cf in frames])
+                    for (frame, info), cf in zip(rows, frames):
+                        label = close_label(name_set, cf["direction"], cf["payload_len"],
+                                            cf["code"])
                         self.assertEqual(info_labels(info), [label] if label else [],
-                                         (frame, code, info))
+                                         (frame, cf["code"], info))
                         self.assertNotIn("(null)", info)
+        self.assertEqual(empty_label("none"), "no status code")
 
     def test_chat_items_preference_turns_items_off(self):
-        cap = self.ts.capture("enum-codes.pcapng")
-        on = self.ts.out("-r", cap, "-Y", "wsclose.close").splitlines()
-        off = self.ts.out("-r", cap, "-Y", "wsclose.close", "-o",
-                          "wsclose.chat_items:FALSE").splitlines()
-        self.assertGreater(len(on), 0)
+        cap = "enum-codes.pcapng"
+        # A chat item for every well-formed close of a WinHTTP enum code, not for the codes
+        # for APIs to report (those get a warning instead).
+        want = [cf["frame"] for cf in close_frames(cap)
+                if cf["code"] in WINHTTP and cf["code"] not in API_ONLY and cf["fin"]
+                and cf["payload_len"] <= 125]
+        self.assertEqual(len(want), 18)
+        on = [int(r[0]) for r in self.ts.fields(cap, ["frame.number"], "-Y", "wsclose.close")]
+        off = self.ts.fields(cap, ["frame.number"], "-Y", "wsclose.close", "-o",
+                             "wsclose.chat_items:FALSE")
+        self.assertEqual(on, want)
         self.assertEqual(off, [])
 
     def test_preferences_listed_with_defaults(self):
@@ -127,76 +224,115 @@ class Preferences(PluginTestCase):
 
 
 class StatsTree(PluginTestCase):
-    def tree(self, capture, *extra):
-        return tree_counts(self.ts.out("-r", self.ts.capture(capture), "-q", "-z",
-                                       "wsclose,tree", *extra))
+    # (capture, -d arguments): every close frame shape, aborts of every kind, real peers.
+    CAPTURES = [(c, []) for c in ("enum-codes.pcapng", "classes.pcapng", "malformed.pcapng",
+                                  "diag-duplicate.pcapng", "diag-ends.pcapng",
+                                  "diag-fin-no-close.pcapng", "diag-rst-no-close.pcapng",
+                                  "diag-unanswered.pcapng", "diag-client-close.pcapng")] + [
+        ("real-python-node.pcapng", []),
+        ("real-winhttp-wine.pcapng",
+         decode_as_args(real_manifest("real-winhttp-wine.pcapng")["decode_as"]))]
 
-    def count(self, capture, flt, field="frame.number"):
-        return len(self.ts.fields(capture, [field], "-Y", flt))
+    def tree_text(self, capture, *extra):
+        return self.ts.out("-r", self.ts.capture(capture), "-q", "-z", "wsclose,tree", *extra)
 
-    def test_close_counts_equal_filters(self):
-        for cap in ("enum-codes.pcapng", "classes.pcapng", "malformed.pcapng",
-                    "diag-duplicate.pcapng", "real-python-node.pcapng"):
+    def oracle(self, capture, da):
+        """oracle_tree() of a capture: synthetic ones from the generator's manifest, real
+        ones from their manifest and the built-in dissector's close frames."""
+        if capture in manifest():
+            conns = [c for c in manifest()[capture]["connections"] if c.get("websocket")]
+            frames = close_frames(capture)
+            clients = manifest_clients(capture)
+            connections = {c["tcp_stream"]: [cf for cf in frames
+                                             if cf["tcp_stream"] == c["tcp_stream"]]
+                           for c in conns}
+        else:
+            m = real_manifest(capture)
+            frames = real_close_frames(self.ts, m)
+            for cf in frames:
+                # The library peers send well-formed closes only; their manifests give no
+                # length: no code is an empty payload.
+                cf.setdefault("payload_len", 0 if cf["code"] is None else 2)
+            clients = real_clients(self.ts, m)
+            connections = {stream: [cf for cf in frames if cf["tcp_stream"] == stream]
+                           for stream in clients}
+        streams = {}
+        aborts = expected_aborts(self.ts, capture, clients, da, streams)
+        ended_by = {streams[frame]: endings[0].ended_by for frame, endings in aborts.items()}
+        return oracle_tree(frames, connections, {"frames": aborts, "connections": ended_by})
+
+    def test_tree_equals_oracle(self):
+        for cap, da in self.CAPTURES:
+            want = self.oracle(cap, da)
+            for extra in ([], ["-2"]):
+                with self.subTest(capture=cap, extra=extra):
+                    got = parse_tree(self.tree_text(cap, *(da + extra)))
+                    self.assertEqual({k: v for k, v in got.items() if k[0] != "Expert items"},
+                                     want)
+
+    def test_expert_counts_equal_the_tree(self):
+        # The statistics count each expert item the packet tree shows, by kind.
+        for cap, da in self.CAPTURES:
+            for extra in ([], ["-2"]):
+                with self.subTest(capture=cap, extra=extra):
+                    got = children(parse_tree(self.tree_text(cap, *(da + extra))),
+                                   "Expert items")
+                    pdml = self.ts.out("-r", self.ts.capture(cap), "-T", "pdml", *(da + extra))
+                    want = collections.Counter(e[0] for items in pdml_experts(pdml).values()
+                                               for e in items)
+                    self.assertEqual(got, dict(want))
+
+    def test_status_rows_equal_filters(self):
+        # Each "By WinHTTP status" row counts the frames its code's filter selects.
+        for cap, da in self.CAPTURES:
             with self.subTest(capture=cap):
-                t = self.tree(cap)
-                self.assertEqual(t["Close frames"],
-                                 self.count(cap, "wsclose && !wsclose.abort"))
-                self.assertEqual(t["Close frames"], self.count(cap, "websocket.opcode == 8"))
-                for code, (name, _m) in WINHTTP.items():
-                    n = self.count(cap, "wsclose.status == %d" % code)
-                    self.assertEqual(t.get("%s (%d)" % (name, code), 0), n, name)
-                # Every close frame has a row by range, so the rows add up.
-                ranges = t_section(self.ts.out("-r", self.ts.capture(cap), "-q", "-z",
-                                               "wsclose,tree"), "By range")
-                self.assertEqual(sum(ranges.values()), t["Close frames"], ranges)
-                for ei in ("wsclose.close", "wsclose.reserved_code", "wsclose.api_only_code",
-                           "wsclose.one_byte_payload", "wsclose.duplicate_close"):
-                    self.assertEqual(t.get(ei, 0), self.count(cap, ei), ei)
+                rows = children(parse_tree(self.tree_text(cap, *da)), "Close frames",
+                                "By WinHTTP status")
+                codes = collections.Counter(
+                    int(r[0]) for r in self.ts.fields(cap, ["wsclose.status"], "-Y",
+                                                      "wsclose.status", *da))
+                self.assertEqual({k: v for k, v in rows.items() if k.endswith(")")
+                                  and not k.endswith("(no status code)")},
+                                 {"%s (%d)" % (WINHTTP[c][0], c): n for c, n in codes.items()
+                                  if c in WINHTTP})
+                self.assertEqual({k: v for k, v in rows.items() if k.startswith("Not in")},
+                                 {"Not in WinHTTP: %d" % c: n for c, n in codes.items()
+                                  if c not in WINHTTP})
 
-    def test_sender_counts_equal_manifest(self):
-        cap = "enum-codes.pcapng"
-        out = self.ts.out("-r", self.ts.capture(cap), "-q", "-z", "wsclose,tree")
-        sender = out[out.index("By sender"):].splitlines()[1:3]
-        got = {l.split()[0]: int(l.split()[1]) for l in sender}
-        want = {}
-        for cf in close_frames(cap):
-            want[cf["direction"]] = want.get(cf["direction"], 0) + 1
-        self.assertEqual(got, want)
-
-    def test_connection_outcomes(self):
+    def test_oracle_on_known_outcomes(self):
+        # The oracle itself, on outcomes written out here.
         for cap, clean, aborted in (("diag-client-close.pcapng", 1, 0),
                                     ("diag-unanswered.pcapng", 0, 1),
                                     ("diag-rst-no-close.pcapng", 0, 1),
-                                    ("enum-codes.pcapng", 12, 0)):
-            for extra in ((), ("-2",)):
-                t = self.tree(cap, *extra)
-                with self.subTest(capture=cap, extra=extra):
-                    conns = len(manifest()[cap]["connections"])
-                    self.assertEqual(t["WebSocket connections"], conns)
-                    self.assertEqual(t["Closed cleanly (both close frames)"], clean)
-                    self.assertEqual(t["Aborted (WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS)"],
-                                     aborted)
-                    self.assertEqual(t["Not closed in the capture"], conns - clean - aborted)
-                    self.assertEqual(aborted, len({r[0] for r in self.ts.fields(
-                        cap, ["tcp.stream"], "-Y", "wsclose.abort")}))
-
-    def test_aborts_by_endpoint(self):
-        for cap, extra in (("diag-ends.pcapng", ()), ("diag-ends.pcapng", ("-2",)),
-                           ("diag-fin-no-close.pcapng", ())):
-            with self.subTest(capture=cap, extra=extra):
-                out = self.ts.out("-r", self.ts.capture(cap), "-q", "-z", "wsclose,tree", *extra)
-                got = t_section(out, "Aborts (1006) by endpoint")
-                want = {}
-                for (who,) in self.ts.fields(cap, ["wsclose.abort"], "-Y", "wsclose.abort",
-                                             *extra):
-                    for endpoint in who.split(","):
-                        want[endpoint] = want.get(endpoint, 0) + 1
-                self.assertEqual(got, want)
+                                    ("enum-codes.pcapng", 12, 0),
+                                    ("diag-ends.pcapng", 3, 5)):
+            want = self.oracle(cap, [])
+            self.assertEqual(
+                (want[("WebSocket connections", "Closed cleanly (both close frames, the "
+                       "server's accepted by the client)")],
+                 want[("WebSocket connections",
+                       "Aborted (WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS)")]),
+                (clean, aborted), cap)
+        ends = self.oracle("diag-ends.pcapng", [])
+        self.assertEqual(children(ends, "Aborts (1006) by endpoint"), {"client": 4, "server": 4})
+        self.assertEqual(children(ends, "Aborted connections by who ended them"),
+                         {"client": 2, "server": 3})
 
     def test_capture_without_websocket_counts_nothing(self):
-        t = self.tree("no-websocket.pcapng")
-        self.assertEqual(t.get("Close frames", 0), 0)
-        self.assertEqual(t.get("WebSocket connections", 0), 0)
+        for extra in ([], ["-2"]):
+            got = parse_tree(self.tree_text("no-websocket.pcapng", *extra))
+            self.assertEqual(got, {
+                ("Close frames",): 0, ("Close frames", "By sender"): 0,
+                ("Close frames", "By range"): 0, ("Close frames", "By WinHTTP status"): 0,
+                ("Closing handshakes by initiator",): 0, ("WebSocket connections",): 0,
+                ("WebSocket connections", "Closed cleanly (both close frames, the server's "
+                 "accepted by the client)"): 0,
+                ("WebSocket connections", "Both close frames, the server's rejected by the "
+                 "client (12152)"): 0,
+                ("WebSocket connections", "Aborted (WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS)"): 0,
+                ("WebSocket connections", "Not closed in the capture"): 0,
+                ("Aborts (1006) by endpoint",): 0, ("Aborted connections by who ended them",): 0,
+                ("Expert items",): 0})
 
 
 class FieldReference(PluginTestCase):

@@ -13,6 +13,7 @@ A test that cannot run skips (unittest.SkipTest); ctest reports it as skipped, n
 (SKIP_REGULAR_EXPRESSION, see the top-level CMakeLists.txt).
 """
 
+import json
 import os
 import re
 import shutil
@@ -83,8 +84,9 @@ PASSES = (("one-pass", passes_args(False)), ("two-pass", passes_args(True)))
 
 def info_labels(info):
     """The bracketed groups wsclose adds to an Info column text (the built-in WebSocket
-    [FIN] and [MASKED] left out)."""
-    return [g for g in re.findall(r"\[([^\]]*)\]", info) if g not in ("FIN", "MASKED")]
+    [FIN], [FRAGMENT] and [MASKED] left out)."""
+    return [g for g in re.findall(r"\[([^\]]*)\]", info)
+            if g not in ("FIN", "FRAGMENT", "MASKED")]
 
 
 def plugin_path():
@@ -185,3 +187,180 @@ class PluginTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.ts.close()
+
+
+def flag_set(value):
+    """tcp.flags.* as -T fields prints them: 1/0 up to 4.2, True/False from 4.4 on."""
+    return value in ("1", "True")
+
+
+def expected_aborts(ts, capture, clients, extra=(), streams=None):
+    """The aborts RFC 6455 7.1.5 gives for a capture (expected.aborts()), from tshark's own
+    TCP and WebSocket fields (no wsclose field is read): {frame: [(endpoint, how, sender,
+    after), ...]}.  clients: {tcp.stream: the client's TCP port} of the WebSocket
+    connections.  streams, when given, gets {frame: tcp.stream} of the abort frames."""
+    from expected import aborts  # the oracle, not a harness matter
+    ends, first_close = {}, {}
+    for frame, stream, sport, fin, rst in ts.fields(
+            capture, ["frame.number", "tcp.stream", "tcp.srcport", "tcp.flags.fin",
+                      "tcp.flags.reset"],
+            "-Y", "tcp.flags.fin == 1 || tcp.flags.reset == 1", *extra):
+        stream = int(stream)
+        if stream in clients:
+            sender = "client" if int(sport) == clients[stream] else "server"
+            ends.setdefault(stream, []).append(
+                (int(frame), sender, "RST" if flag_set(rst) else "FIN"))
+    for frame, stream, sport in ts.fields(capture, ["frame.number", "tcp.stream", "tcp.srcport"],
+                                          "-Y", "websocket.opcode == 8", *extra):
+        stream = int(stream)
+        if stream in clients:
+            sender = "client" if int(sport) == clients[stream] else "server"
+            first_close.setdefault(stream, {}).setdefault(sender, int(frame))
+    out = {}
+    for stream, stream_ends in ends.items():
+        found = aborts(stream_ends, first_close.get(stream, {}))
+        out.update(found)
+        if streams is not None:
+            streams.update((frame, stream) for frame in found)
+    return out
+
+
+def frame_filter(frames):
+    """A display filter selecting exactly these frame numbers."""
+    return " || ".join("frame.number == %d" % f for f in sorted(frames))
+
+
+def printed_labels(ts, bare, capture, frames, extra=(), prefs=()):
+    """{frame: the "[...]" groups wsclose adds to the Info column tshark prints} for the given
+    frames: the groups of the line with the plugin (ts) less those of the same line without it
+    (bare).  The printed line, not the _ws.col.Info field: from 4.4 on that field is a copy
+    taken before the taps run, and the end of a connection is seen by one.  prefs: arguments
+    for the run with the plugin only (wsclose's preferences)."""
+    if not frames:
+        return {}
+    flt = frame_filter(frames)
+    out = {}
+    for tshark, key, args in ((ts, "with", list(extra) + list(prefs)),
+                              (bare, "without", list(extra))):
+        numbers = [int(r[0]) for r in tshark.fields(capture, ["frame.number"], "-Y", flt,
+                                                    *args)]
+        lines = tshark.out("-r", tshark.capture(capture), "-Y", flt, *args).splitlines()
+        if len(numbers) != len(lines) or numbers != sorted(frames):
+            raise AssertionError("%s: frames %r, %d printed lines, for %r"
+                                 % (capture, numbers, len(lines), sorted(frames)))
+        for n, line in zip(numbers, lines):
+            if line.split()[0] != str(n):
+                raise AssertionError("%s: line %r is not frame %d" % (capture, line, n))
+            out.setdefault(n, {})[key] = info_labels(line)
+    labels = {}
+    for n, both in out.items():
+        added = list(both["with"])
+        for group in both["without"]:
+            if group not in added:
+                raise AssertionError("%s frame %d: %r lost with the plugin" % (capture, n, group))
+            added.remove(group)
+        labels[n] = added
+    return labels
+
+
+# Expert severities and groups as PDML shows them (_ws.expert.severity / .group shownames)
+# and as tshark -z expert names its sections.
+EXPERT_SECTIONS = {"Errors": "Error", "Warns": "Warning", "Notes": "Note", "Chats": "Chat",
+                   "Comments": "Comment"}
+
+
+def pdml_experts(pdml_text, prefix="wsclose."):
+    """{frame: [(abbrev, severity, group, summary), ...]} of the expert items whose abbrev
+    starts with prefix, in tree order, from tshark -T pdml."""
+    import xml.etree.ElementTree as ET
+    out = {}
+    for packet in ET.fromstring(pdml_text).findall("packet"):
+        frame = int(packet.find("proto[@name='frame']/field[@name='frame.number']").get("show"))
+        for item in packet.iter("field"):
+            if item.get("name") != "_ws.expert":
+                continue
+            abbrev = [c.get("name") for c in item if not c.get("name").startswith("_ws.")]
+            if len(abbrev) != 1 or not abbrev[0].startswith(prefix):
+                continue
+            shown = {c.get("name"): c for c in item}
+            out.setdefault(frame, []).append((
+                abbrev[0],
+                shown["_ws.expert.severity"].get("showname").split(": ", 1)[1],
+                shown["_ws.expert.group"].get("showname").split(": ", 1)[1],
+                shown["_ws.expert.message"].get("show")))
+    return out
+
+
+def z_expert(text, protocol="WSCLOSE"):
+    """[(severity, group, summary, frequency), ...] of one protocol's rows of tshark -q -z
+    expert.  Fails on a line it cannot read, and when a section's rows do not add up to the
+    count in its heading."""
+    rows, section, total, counted = [], None, 0, {}
+    for line in text.splitlines():
+        if not line.strip() or set(line.strip()) == {"="}:
+            continue
+        m = re.match(r"^(\w+) \((\d+)\)$", line)
+        if m and m.group(1) in EXPERT_SECTIONS:
+            section = EXPERT_SECTIONS[m.group(1)]
+            counted[section] = [int(m.group(2)), 0]
+            continue
+        if re.match(r"^\s+Frequency\s+Group\s+Protocol\s+Summary$", line):
+            continue
+        m = re.match(r"^\s+(\d+)\s+(\S+)\s+(\S+)  (.*)$", line)
+        if not m or section is None:
+            raise AssertionError("tshark -z expert: unreadable line %r" % line)
+        freq = int(m.group(1))
+        counted[section][1] += freq
+        if m.group(3) == protocol:
+            rows.append((section, m.group(2), m.group(4), freq))
+    for section, (heading, summed) in counted.items():
+        if heading != summed:
+            raise AssertionError("tshark -z expert: %s (%d) lists %d" % (section, heading,
+                                                                          summed))
+    return rows
+
+
+def real_manifest(capture):
+    """The JSON manifest beside a real capture (captures/real-*.json)."""
+    with open(os.path.join(CAPTURES, capture.rsplit(".", 1)[0] + ".json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def real_clients(ts, manifest):
+    """{tcp.stream: the client's TCP port} of a real capture's connections, from the SYNs."""
+    ports = {c["client_port"] for c in manifest["connections"]}
+    out = {}
+    for stream, sport in ts.fields(manifest["capture"], ["tcp.stream", "tcp.srcport"], "-Y",
+                                   "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+                                   *decode_as_args(manifest.get("decode_as", []))):
+        if int(sport) in ports:
+            out[int(stream)] = int(sport)
+    if len(out) != len(ports):
+        raise AssertionError("%s: %d of %d connections found" % (manifest["capture"], len(out),
+                                                                 len(ports)))
+    return out
+
+
+def real_close_frames(ts, manifest):
+    """A real capture's close frames as its manifest lists them, in frame order, each with
+    its frame number (the built-in dissector's close frames of that connection, in order),
+    "direction" (= "by"), "scenario" and "tcp_stream"."""
+    capture = manifest["capture"]
+    da = decode_as_args(manifest.get("decode_as", []))
+    streams = {port: stream for stream, port in real_clients(ts, manifest).items()}
+    seen = {}
+    for frame, stream in ts.fields(capture, ["frame.number", "tcp.stream"], "-Y",
+                                   "websocket.opcode == 8", *da):
+        seen.setdefault(int(stream), []).append(int(frame))
+    out = []
+    for conn in manifest["connections"]:
+        frames = seen.pop(streams[conn["client_port"]], [])
+        if len(frames) != len(conn["close_frames"]):
+            raise AssertionError("%s %s: close frames %r for %d in the manifest"
+                                 % (capture, conn["scenario"], frames, len(conn["close_frames"])))
+        for frame, cf in zip(frames, conn["close_frames"]):
+            out.append(dict(cf, frame=frame, direction=cf["by"], scenario=conn["scenario"],
+                            tcp_stream=streams[conn["client_port"]]))
+    if seen:
+        raise AssertionError("%s: close frames outside the manifest: %r" % (capture, seen))
+    return sorted(out, key=lambda cf: cf["frame"])
