@@ -25,8 +25,10 @@ from concurrent.futures import ThreadPoolExecutor
 from expected import WINHTTP, manifest
 from wsharness import CAPTURES, PASSES, PluginTestCase, Tshark, decode_as_args
 
-# Fields that point forward in the capture: only a second pass can fill them.
-FORWARD_LINK = re.compile(r"^wsclose\.reply_in$")
+# Fields that point forward in the capture: only a second pass can fill them (the reply's
+# frame; the closing handshake's outcome, known in one pass only on the frame that decides
+# it).
+FORWARD_LINK = re.compile(r"^wsclose\.(reply_in|handshake)$")
 SNAPLENS = (54, 60, 70)
 # The sample captures cut by those snaplens: every close frame shape (codes, classes, empty,
 # split, 125-byte, IPv6, other port, the malformed ones) and a connection-analysis one.
