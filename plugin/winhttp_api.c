@@ -165,9 +165,8 @@ wsclose_api_format_reason(char *buf, size_t size, const uint8_t *reason, size_t 
     append(buf, size, &used, "\"", 0);
 }
 
-/* "NAME (code)" of an error code. */
-static void
-error_text(char *buf, size_t size, uint32_t error)
+void
+wsclose_api_error_text(char *buf, size_t size, uint32_t error)
 {
     const char *name = wsclose_api_error_name(error);
 
@@ -210,7 +209,7 @@ wsclose_api_receive_text(char *buf, size_t size, const wsclose_api_result_t *r, 
                                      : "");
         break;
     case WSCLOSE_RECEIVE_INVALID:
-        error_text(error, sizeof(error), r->receive_error);
+        wsclose_api_error_text(error, sizeof(error), r->receive_error);
         snprintf(buf, size, "fails: %s, invalid data received from the server", error);
         break;
     case WSCLOSE_RECEIVE_ABORTED:
@@ -228,7 +227,7 @@ wsclose_api_query_text(char *buf, size_t size, const wsclose_api_result_t *r)
     if (!r->query)
         return;
     if (r->query_error) {
-        error_text(error, sizeof(error), r->query_error);
+        wsclose_api_error_text(error, sizeof(error), r->query_error);
         snprintf(buf, size, "%s: no close frame has been received", error);
         return;
     }
@@ -247,7 +246,7 @@ wsclose_api_call_text(char *buf, size_t size, const wsclose_api_result_t *r, con
     case WSCLOSE_CALL_NONE:
         break;
     case WSCLOSE_CALL_REFUSED:
-        error_text(args, sizeof(args), r->call_error);
+        wsclose_api_error_text(args, sizeof(args), r->call_error);
         snprintf(buf, size,
                  "none: WinHttpWebSocketClose and WinHttpWebSocketShutdown refuse a reason "
                  "over %u bytes (%s)",

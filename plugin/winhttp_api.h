@@ -51,6 +51,9 @@ extern const wsclose_api_error_info_t wsclose_api_errors[];
 /* The name of an error code above, or NULL. */
 const char *wsclose_api_error_name(uint32_t code);
 
+/* "NAME (code)" of an error code (the code alone without a name), into buf. */
+void wsclose_api_error_text(char *buf, size_t size, uint32_t code);
+
 typedef enum {
     WSCLOSE_RECEIVE_NONE,         /* not something the client receives */
     WSCLOSE_RECEIVE_CLOSE_BUFFER, /* returns WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE */

@@ -131,9 +131,10 @@ close_text(const wsclose_endpoint_t *ep)
 static char *
 error_text(uint32_t code)
 {
-    const char *name = wsclose_api_error_name(code);
+    char text[64];
 
-    return name ? g_strdup_printf("%s (%u)", name, code) : g_strdup_printf("%u", code);
+    wsclose_api_error_text(text, sizeof(text), code);
+    return g_strdup(text);
 }
 
 /* What the client's WinHttpWebSocketReceive and QueryCloseStatus return at the end of what
