@@ -604,6 +604,26 @@ def print_report(rows, over, rss, meta, do_cg):
                      row[HEADER.index("limit")]))
 
 
+def readme_rows(caps, results, version_line):
+    """README's performance table rows for this Wireshark: one per capture, the instruction
+    ratio of every mode (a cell over its limit says so)."""
+    version = version_line.split(")")[1].split()[0]         # "4.0.17"
+    lines = ["| Wireshark | capture | " + " | ".join(m for m, _w, _wo in MODES) + " |",
+             "|---|---|" + "---|" * len(MODES)]
+    for cap in caps:
+        cells = []
+        for mode, _w, _wo in MODES:
+            ir = results[(cap, mode)].get("ir")
+            if not ir:
+                cells.append("-")
+                continue
+            ratio, limit = ir["with"] / ir["without"], limit_of(cap, mode)
+            cells.append(fmt_ratio(ratio, 4) +
+                         ("" if ratio <= limit else " (over %.2f)" % limit))
+        lines.append("| %s | %s | %s |" % (version, cap, " | ".join(cells)))
+    return lines
+
+
 def verdict(over):
     return ("every mode within its limit (instructions per packet)" if not over
             else "SOME MODES OVER THEIR LIMIT (instructions per packet)")
@@ -681,6 +701,10 @@ def main():
     rows, over = result_rows(caps, results)
     meta = run_metadata(env, a, do_cg, timings, time.monotonic() - t_start)
     print_report(rows, over, rss, meta, do_cg)
+    if a.perf_test:
+        print()
+        print("README's performance table, this version's rows:")
+        print("\n".join(readme_rows(caps, results, env.version_line)))
     if a.out:
         write_markdown(a.out, caps, rows, over, rss, meta, do_cg)
     if a.perf_test:
