@@ -607,7 +607,8 @@ def print_report(rows, over, rss, meta, do_cg):
 def readme_rows(caps, results, version_line):
     """README's performance table rows for this Wireshark: one per capture, the instruction
     ratio of every mode (a cell over its limit says so)."""
-    version = version_line.split(")")[1].split()[0]         # "4.0.17"
+    # "TShark (Wireshark) 4.0.17 (Git ...)." or "TShark (Wireshark) 4.6.9."
+    version = re.search(r"\d+(?:\.\d+)+", version_line.split(")", 1)[1]).group(0)
     lines = ["| Wireshark | capture | " + " | ".join(m for m, _w, _wo in MODES) + " |",
              "|---|---|" + "---|" * len(MODES)]
     for cap in caps:
