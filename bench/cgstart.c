@@ -11,12 +11,14 @@
  * It also fixes g_random_int(): wmem maps (the conversation table among them) multiply
  * their hashes by a number drawn from it at start-up, so chain lengths, and with them the
  * instruction counts, differ from run to run by up to 0.3 %.  A fixed odd multiplier,
- * the same with and without the plugin, makes every count repeat exactly.
+ * the same with and without the plugin, makes every count repeat exactly.  And it fixes
+ * time(), which Lua's string hash seed mixes in (see below).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <time.h>
 #include <valgrind/callgrind.h>
 
 typedef void *(*epan_new_fn)(void *provider, const void *funcs);
@@ -38,4 +40,18 @@ unsigned int
 g_random_int(void)
 {
     return 0x9e3779b1u;
+}
+
+/* Lua seeds its string hash with time() (luai_makeseed): the chains of its string table, and
+ * with them the instructions its collector and lua_close() at exit spend, changed from one
+ * second to the next.  A fixed clock makes them repeat; tshark reading a file does not
+ * otherwise look at the clock. */
+time_t
+time(time_t *tloc)
+{
+    const time_t fixed = 1700000000;
+
+    if (tloc)
+        *tloc = fixed;
+    return fixed;
 }
