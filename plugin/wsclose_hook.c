@@ -123,10 +123,23 @@ dissect_websocket_heur_wrapped(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
 {
     bool could_desegment = pinfo->can_desegment > 0;
 
+    conversation_t *conv;
+    dissector_handle_t pinned;
+    unsigned which;
+
     if (!hook.builtin_heur(tvb, pinfo, tree, data))
         return false;
-    /* The built-in heuristic pins the connection to the built-in handle: pin it to ours. */
-    conversation_set_dissector(find_or_create_conversation(pinfo), hook.wrapper[HOOK_WEBSOCKET]);
+    /* The built-in heuristic pins the connection to a built-in handle ("websocket" up to 4.4,
+     * "websocket_tcp" from 4.6 on, which expect different callers): pin it to our wrapper of
+     * that same handle. */
+    conv = find_or_create_conversation(pinfo);
+    pinned = conversation_get_dissector(conv, pinfo->num);
+    for (which = 0; which < HOOK_COUNT; which++) {
+        if (pinned && pinned == hook.builtin[which] && hook.wrapper[which]) {
+            conversation_set_dissector(conv, hook.wrapper[which]);
+            break;
+        }
+    }
     wsclose_scan(tvb, pinfo, tree, could_desegment);
     return true;
 }
