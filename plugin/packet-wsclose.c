@@ -26,6 +26,7 @@
 #include "wsclose_label.h"
 #include "wsclose_note.h"
 #include "wsclose_stats.h"
+#include "wsclose_view.h"
 #include "wsclose_watch.h"
 
 void proto_register_wsclose(void);
@@ -58,16 +59,6 @@ static int hf_wsclose_abort_ended_in = -1;
 static int hf_wsclose_websocket_h = -1;
 static int hf_wsclose_dotnet = -1;
 static int hf_wsclose_iana = -1;
-static int hf_wsclose_api_receive = -1;
-static int hf_wsclose_api_receive_error = -1;
-static int hf_wsclose_api_error = -1;
-static int hf_wsclose_api_query = -1;
-static int hf_wsclose_api_query_error = -1;
-static int hf_wsclose_api_query_status = -1;
-static int hf_wsclose_api_query_reason = -1;
-static int hf_wsclose_api_call = -1;
-static int hf_wsclose_api_call_status = -1;
-static int hf_wsclose_api_close_error = -1;
 
 static int ett_wsclose = -1;
 static int ett_wsclose_alias = -1;
@@ -88,9 +79,6 @@ static expert_field ei_wsclose_abort_without_close = EI_INIT;
 static expert_field ei_wsclose_end_without_close = EI_INIT;
 static expert_field ei_wsclose_close_timeout = EI_INIT;
 static expert_field ei_wsclose_reason_over_123 = EI_INIT;
-
-/* Filled from winhttp_api's table at registration: the codes live there. */
-static value_string api_error_vals[8];
 
 /*
  * A reason longer than a control frame allows is already an error; looking at more of it
@@ -160,14 +148,6 @@ add_expert_format(packet_info *pinfo, proto_item *ti, expert_field *ei, const ch
     note_expert(pinfo, ei);
 }
 
-/* wsclose.status and wsclose.api.query.status show the WinHTTP name where there is one,
- * and the class otherwise. */
-static void
-format_status(char *buf, uint32_t code)
-{
-    wsclose_status_text(buf, ITEM_LABEL_LENGTH, code);
-}
-
 /* The built-in dissector ends its Info text with a space when the frame is not masked. */
 static void
 info_append(packet_info *pinfo, const char *label)
@@ -194,39 +174,17 @@ label_status(packet_info *pinfo, proto_item *ti, unsigned code, bool empty)
         info_append(pinfo, label);
 }
 
-/*
- * A generated string item, built only when the tree is shown or the field is asked for: in
- * a tree that is not shown, the children of a referenced item (wsclose.winhttp for
- * -T fields) would otherwise be built in full.
- */
-static inline void
-add_generated_string(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len,
-                     const char *value)
-{
-    /* A shown tree wants every item: proto_field_is_referenced() says so too, at a call's
-     * cost for each item of -V and of the GUI's packet details. */
-    if (tree && (PTREE_DATA(tree)->visible || proto_field_is_referenced(tree, hf)))
-        proto_item_set_generated(proto_tree_add_string(tree, hf, tvb, offset, len, value));
-}
-
-/* A generated integer item (frame links, error codes, statuses), built only when wanted. */
-static inline void
-add_generated_uint(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, uint32_t value)
-{
-    if (tree && (PTREE_DATA(tree)->visible || proto_field_is_referenced(tree, hf)))
-        proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, offset, len, value));
-}
-
 /* The same code's name in websocket.h, .NET and the IANA registry, where it has one. */
 static void
 add_name_sets(proto_tree *tree, tvbuff_t *tvb, int offset, int len, const wsclose_code_info_t *row)
 {
     if (row->websocket_h)
-        add_generated_string(tree, hf_wsclose_websocket_h, tvb, offset, len, row->websocket_h);
+        wsclose_add_generated_string(tree, hf_wsclose_websocket_h, tvb, offset, len,
+                                     row->websocket_h);
     if (row->dotnet)
-        add_generated_string(tree, hf_wsclose_dotnet, tvb, offset, len, row->dotnet);
+        wsclose_add_generated_string(tree, hf_wsclose_dotnet, tvb, offset, len, row->dotnet);
     if (row->iana)
-        add_generated_string(tree, hf_wsclose_iana, tvb, offset, len, row->iana);
+        wsclose_add_generated_string(tree, hf_wsclose_iana, tvb, offset, len, row->iana);
 }
 
 static void
@@ -241,7 +199,7 @@ add_winhttp_status(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
     ti = proto_tree_add_string(tree, hf_wsclose_winhttp, tvb, offset, len, info->winhttp);
     proto_item_set_generated(ti);
     add_name_sets(proto_item_add_subtree(ti, ett_wsclose_names), tvb, offset, len, info);
-    add_generated_string(tree, hf_wsclose_meaning, tvb, offset, len, info->meaning);
+    wsclose_add_generated_string(tree, hf_wsclose_meaning, tvb, offset, len, info->meaning);
     if (info->code == 1007 && (proto_field_is_referenced(tree, hf_wsclose_alias) ||
                                proto_field_is_referenced(tree, hf_wsclose_alias_meaning))) {
         ti = proto_tree_add_string(tree, hf_wsclose_alias, tvb, offset, len,
@@ -283,21 +241,21 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
 
     /* Without a tree (tshark's summary, -2's first pass) the names are not looked up. */
     if (tree) {
-        add_generated_string(tree, hf_wsclose_from, tvb, 0, 0,
-                             wsclose_handshake_side_name(an->from));
-        add_generated_string(tree, hf_wsclose_initiator, tvb, 0, 0,
-                             wsclose_handshake_side_name(an->initiator));
+        wsclose_add_generated_string(tree, hf_wsclose_from, tvb, 0, 0,
+                                     wsclose_handshake_side_name(an->from));
+        wsclose_add_generated_string(tree, hf_wsclose_initiator, tvb, 0, 0,
+                                     wsclose_handshake_side_name(an->initiator));
     }
     if (an->duplicate_of) {
-        add_generated_uint(tree, hf_wsclose_duplicate_of, tvb, 0, 0, an->duplicate_of);
+        wsclose_add_generated_uint(tree, hf_wsclose_duplicate_of, tvb, 0, 0, an->duplicate_of);
         add_expert_format(pinfo, ti, &ei_wsclose_duplicate_close, "Second close frame from the %s",
                           wsclose_handshake_side_name(an->from));
         return;
     }
     if (an->reply_in)
-        add_generated_uint(tree, hf_wsclose_reply_in, tvb, 0, 0, an->reply_in);
+        wsclose_add_generated_uint(tree, hf_wsclose_reply_in, tvb, 0, 0, an->reply_in);
     if (an->request_in) {
-        add_generated_uint(tree, hf_wsclose_request_in, tvb, 0, 0, an->request_in);
+        wsclose_add_generated_uint(tree, hf_wsclose_request_in, tvb, 0, 0, an->request_in);
         if (proto_field_is_referenced(tree, hf_wsclose_time)) {
             it = proto_tree_add_time(tree, hf_wsclose_time, tvb, 0, 0, &an->reply_time);
             proto_item_set_generated(it);
@@ -312,85 +270,6 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
                               an->request_status, an->reply_status);
         }
     }
-}
-
-/* Whether a WinHTTP client view item is worth formatting: shown, or asked for. */
-static bool
-api_wanted(proto_tree *tree)
-{
-    static int *const hfs[] = {&hf_wsclose_api_receive,      &hf_wsclose_api_receive_error,
-                               &hf_wsclose_api_error,        &hf_wsclose_api_query,
-                               &hf_wsclose_api_query_error,  &hf_wsclose_api_query_status,
-                               &hf_wsclose_api_query_reason, &hf_wsclose_api_call,
-                               &hf_wsclose_api_call_status,  &hf_wsclose_api_close_error};
-    size_t i;
-
-    if (!tree)
-        return false;
-    if (PTREE_DATA(tree)->visible)
-        return true;
-    for (i = 0; i < G_N_ELEMENTS(hfs); i++)
-        if (proto_field_is_referenced(tree, *hfs[i]))
-            return true;
-    return false;
-}
-
-/* An error code of a call, in its own field and in wsclose.api.error (every error here). */
-static void
-add_api_error(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len, uint32_t error)
-{
-    add_generated_uint(tree, hf, tvb, offset, len, error);
-    add_generated_uint(tree, hf_wsclose_api_error, tvb, offset, len, error);
-}
-
-/* What WinHttpWebSocketReceive and then WinHttpWebSocketQueryCloseStatus return.  why: what
- * ended the connection, for an abort. */
-static void
-add_client_receive(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
-                   const wsclose_api_result_t *r, bool answer, const char *why)
-{
-    char text[WSCLOSE_API_TEXT_MAX];
-
-    if (r->receive == WSCLOSE_RECEIVE_NONE)
-        return;
-    wsclose_api_receive_text(text, sizeof(text), r, answer, why);
-    add_generated_string(tree, hf_wsclose_api_receive, tvb, offset, len, text);
-    if (r->receive_error)
-        add_api_error(tree, hf_wsclose_api_receive_error, tvb, offset, len, r->receive_error);
-    if (!r->query)
-        return;
-    wsclose_api_query_text(text, sizeof(text), r);
-    add_generated_string(tree, hf_wsclose_api_query, tvb, offset, len, text);
-    if (r->query_error) {
-        add_api_error(tree, hf_wsclose_api_query_error, tvb, offset, len, r->query_error);
-        return;
-    }
-    add_generated_uint(tree, hf_wsclose_api_query_status, tvb, offset, len, r->query_status);
-    wsclose_api_reason_value(text, sizeof(text), r);
-    add_generated_string(tree, hf_wsclose_api_query_reason, tvb, offset, len, text);
-}
-
-/* The call that sent a client close frame, or why none can have. */
-static void
-add_client_call(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *ti, int offset,
-                int len, const wsclose_api_frame_t *f, const wsclose_api_result_t *r,
-                uint32_t request_in)
-{
-    char text[WSCLOSE_API_TEXT_MAX];
-
-    if (r->call == WSCLOSE_CALL_NONE)
-        return;
-    if (r->call == WSCLOSE_CALL_REFUSED)
-        add_expert(pinfo, ti, &ei_wsclose_reason_over_123);
-    if (!api_wanted(tree))
-        return;
-    wsclose_api_call_text(text, sizeof(text), r, f->reason, f->payload.reason_len,
-                          f->payload.reason_utf8, request_in);
-    add_generated_string(tree, hf_wsclose_api_call, tvb, offset, len, text);
-    if (r->call == WSCLOSE_CALL_REFUSED)
-        add_api_error(tree, hf_wsclose_api_close_error, tvb, offset, len, r->call_error);
-    else
-        add_generated_uint(tree, hf_wsclose_api_call_status, tvb, offset, len, r->call_status);
 }
 
 /* The side that sent this packet and how, as "FIN from the server". */
@@ -435,18 +314,19 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_co
                                         "TCP %s before %s close frame%s",
                                         me, named, how, whose, after);
     ab_tree = proto_item_add_subtree(ti, ett_wsclose);
-    add_generated_string(ab_tree, hf_wsclose_abort, tvb, 0, 0, me);
-    add_generated_string(ab_tree, hf_wsclose_abort_tcp, tvb, 0, 0, rst ? "RST" : "FIN");
-    add_generated_string(ab_tree, hf_wsclose_abort_by, tvb, 0, 0,
-                         wsclose_handshake_side_name(conn->end_by));
-    add_generated_uint(ab_tree, hf_wsclose_abort_ended_in, tvb, 0, 0, conn->end_frame);
-    add_generated_string(ab_tree, hf_wsclose_handshake, tvb, 0, 0, wsclose_handshake_outcome(conn));
+    wsclose_add_generated_string(ab_tree, hf_wsclose_abort, tvb, 0, 0, me);
+    wsclose_add_generated_string(ab_tree, hf_wsclose_abort_tcp, tvb, 0, 0, rst ? "RST" : "FIN");
+    wsclose_add_generated_string(ab_tree, hf_wsclose_abort_by, tvb, 0, 0,
+                                 wsclose_handshake_side_name(conn->end_by));
+    wsclose_add_generated_uint(ab_tree, hf_wsclose_abort_ended_in, tvb, 0, 0, conn->end_frame);
+    wsclose_add_generated_string(ab_tree, hf_wsclose_handshake, tvb, 0, 0,
+                                 wsclose_handshake_outcome(conn));
     if (endpoint == WSCLOSE_SIDE_CLIENT) {
-        if (api_wanted(ab_tree)) {
+        if (wsclose_view_wanted(ab_tree)) {
             wsclose_api_abort(rst, WSCLOSE_IMPL_REFERENCE, &r);
-            add_client_receive(ab_tree, tvb, 0, 0, &r, false,
-                               wmem_strdup_printf(pinfo->pool, "TCP %s before %s close frame%s",
-                                                  how, whose, after));
+            wsclose_view_receive(ab_tree, tvb, 0, 0, &r, false,
+                                 wmem_strdup_printf(pinfo->pool, "TCP %s before %s close frame%s",
+                                                    how, whose, after));
         }
         add_expert_format(pinfo, ti, &ei_wsclose_abort_without_close,
                           "TCP %s without a close frame from the server: the WinHTTP client's "
@@ -643,11 +523,12 @@ label_rejected(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, proto_item *
     const char *error = wsclose_api_error_name(r->receive_error);
 
     proto_item_append_text(ti, ": rejected by WinHTTP (%s)", error);
-    add_generated_string(tree, hf_wsclose_meaning, tvb, offset, len,
-                         wmem_strdup_printf(pinfo->pool,
-                                            "WinHttpWebSocketReceive fails with %s: invalid "
-                                            "data was received from the server",
-                                            error));
+    wsclose_add_generated_string(
+        tree, hf_wsclose_meaning, tvb, offset, len,
+        wmem_strdup_printf(pinfo->pool,
+                           "WinHttpWebSocketReceive fails with %s: invalid "
+                           "data was received from the server",
+                           error));
     info_append(pinfo, wmem_strdup_printf(pinfo->pool,
                                           "invalid close: WinHTTP Receive fails "
                                           "with %u",
@@ -752,8 +633,8 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
     add_handshake(cl_tree, tvb, pinfo, ti, &an);
     /* Final on the close that completes the handshake, and in later passes. */
     if (an.completes || PINFO_FD_VISITED(pinfo))
-        add_generated_string(cl_tree, hf_wsclose_handshake, tvb, 0, 0,
-                             wsclose_handshake_outcome(walk->conn));
+        wsclose_add_generated_string(cl_tree, hf_wsclose_handshake, tvb, 0, 0,
+                                     wsclose_handshake_outcome(walk->conn));
     if (r.after_close_timeout) {
         add_expert_format(pinfo, ti, &ei_wsclose_close_timeout,
                           "The server's close comes later than the client's close timeout "
@@ -761,9 +642,11 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
                           "WinHttpWebSocketClose waiting for it has failed by then",
                           pref_close_timeout);
     }
-    if (api_wanted(cl_tree))
-        add_client_receive(cl_tree, tvb, payload_offset, view_len, &r, f.answers, NULL);
-    add_client_call(cl_tree, tvb, pinfo, ti, payload_offset, view_len, &f, &r, an.request_in);
+    if (wsclose_view_wanted(cl_tree))
+        wsclose_view_receive(cl_tree, tvb, payload_offset, view_len, &r, f.answers, NULL);
+    if (r.call == WSCLOSE_CALL_REFUSED)
+        add_expert(pinfo, ti, &ei_wsclose_reason_over_123);
+    wsclose_view_call(cl_tree, tvb, payload_offset, view_len, &f, &r, an.request_in);
 
     switch (f.payload.kind) {
     case WSCLOSE_PAYLOAD_ONE_BYTE:
@@ -800,7 +683,7 @@ check_data_frame(tvbuff_t *tvb, int offset, uint32_t frame_len, packet_info *pin
     proto_tree_add_expert_format(tree, pinfo, &ei_wsclose_data_after_close, tvb, offset, len,
                                  "Data frame from the %s after its close frame",
                                  wsclose_handshake_side_name(from));
-    add_generated_uint(tree, hf_wsclose_sender_close_in, tvb, offset, len, close_frame);
+    wsclose_add_generated_uint(tree, hf_wsclose_sender_close_in, tvb, offset, len, close_frame);
     note_expert(pinfo, &ei_wsclose_data_after_close);
 }
 
@@ -869,8 +752,8 @@ proto_register_wsclose(void)
 {
     static hf_register_info hf[] = {
         {&hf_wsclose_status,
-         {"Status", "wsclose.status", FT_UINT16, BASE_CUSTOM, CF_FUNC(format_status), 0x0,
-          "Close status code on the wire, with its WinHTTP name where it has one", HFILL}},
+         {"Status", "wsclose.status", FT_UINT16, BASE_CUSTOM, CF_FUNC(wsclose_view_format_status),
+          0x0, "Close status code on the wire, with its WinHTTP name where it has one", HFILL}},
         {&hf_wsclose_winhttp,
          {"WinHTTP status", "wsclose.winhttp", FT_STRING, BASE_NONE, NULL, 0x0,
           "WINHTTP_WEB_SOCKET_CLOSE_STATUS value of this close frame's status (1005 when it has "
@@ -949,57 +832,6 @@ proto_register_wsclose(void)
         {&hf_wsclose_abort_ended_in,
          {"Connection ended in", "wsclose.abort.ended_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
           "Frame of the TCP connection's first FIN or RST", HFILL}},
-        {&hf_wsclose_api_receive,
-         {"WinHttpWebSocketReceive", "wsclose.api.receive", FT_STRING, BASE_NONE, NULL, 0x0,
-          "What the WinHTTP client's WinHttpWebSocketReceive returns for what it receives "
-          "here: the close buffer type, or that it fails and why (invalid data from the "
-          "server; the connection was aborted)",
-          HFILL}},
-        {&hf_wsclose_api_receive_error,
-         {"WinHttpWebSocketReceive error", "wsclose.api.receive.error", FT_UINT32, BASE_DEC,
-          VALS(api_error_vals), 0x0,
-          "Error code WinHttpWebSocketReceive fails with here, where the reference names one",
-          HFILL}},
-        {&hf_wsclose_api_error,
-         {"WinHTTP error", "wsclose.api.error", FT_UINT32, BASE_DEC, VALS(api_error_vals), 0x0,
-          "Every error code the WinHTTP reference names for a WebSocket call of the client "
-          "here (each call's own: wsclose.api.receive.error, wsclose.api.query.error, "
-          "wsclose.api.close.error)",
-          HFILL}},
-        {&hf_wsclose_api_query,
-         {"WinHttpWebSocketQueryCloseStatus", "wsclose.api.query", FT_STRING, BASE_NONE, NULL, 0x0,
-          "What the WinHTTP client's WinHttpWebSocketQueryCloseStatus then reports: the status "
-          "and the reason, or that no close frame has been received",
-          HFILL}},
-        {&hf_wsclose_api_query_error,
-         {"WinHttpWebSocketQueryCloseStatus error", "wsclose.api.query.error", FT_UINT32, BASE_DEC,
-          VALS(api_error_vals), 0x0, "Error code WinHttpWebSocketQueryCloseStatus fails with here",
-          HFILL}},
-        {&hf_wsclose_api_query_status,
-         {"WinHttpWebSocketQueryCloseStatus usStatus", "wsclose.api.query.status", FT_UINT16,
-          BASE_CUSTOM, CF_FUNC(format_status), 0x0,
-          "The usStatus WinHttpWebSocketQueryCloseStatus returns here", HFILL}},
-        {&hf_wsclose_api_query_reason,
-         {"WinHttpWebSocketQueryCloseStatus reason", "wsclose.api.query.reason", FT_STRING,
-          BASE_NONE, NULL, 0x0,
-          "The reason WinHttpWebSocketQueryCloseStatus returns here (its bytes in hex when "
-          "they are not UTF-8)",
-          HFILL}},
-        {&hf_wsclose_api_call,
-         {"WinHTTP call", "wsclose.api.call", FT_STRING, BASE_NONE, NULL, 0x0,
-          "The WinHTTP client call that sends a close frame like this one, with its usStatus "
-          "and reason",
-          HFILL}},
-        {&hf_wsclose_api_call_status,
-         {"WinHTTP call usStatus", "wsclose.api.call.status", FT_UINT16, BASE_CUSTOM,
-          CF_FUNC(format_status), 0x0,
-          "The usStatus the WinHTTP client's call passed to send this close frame", HFILL}},
-        {&hf_wsclose_api_close_error,
-         {"WinHttpWebSocketClose error", "wsclose.api.close.error", FT_UINT32, BASE_DEC,
-          VALS(api_error_vals), 0x0,
-          "Error code WinHttpWebSocketClose and WinHttpWebSocketShutdown return when asked to "
-          "send a close frame like this one",
-          HFILL}},
     };
 
     static int *ett[] = {
@@ -1064,12 +896,6 @@ proto_register_wsclose(void)
 
     expert_module_t *expert_wsclose;
     module_t *wsclose_module;
-    size_t i;
-
-    for (i = 0; wsclose_api_errors[i].name && i + 1 < G_N_ELEMENTS(api_error_vals); i++) {
-        api_error_vals[i].value = wsclose_api_errors[i].code;
-        api_error_vals[i].strptr = wsclose_api_errors[i].name;
-    }
 
     proto_wsclose =
         proto_register_protocol("WebSocket Close Status (WinHTTP)", "WSCLOSE", "wsclose");
@@ -1096,6 +922,7 @@ proto_register_wsclose(void)
 
     register_init_routine(wsclose_init);
     wsclose_watch_register(proto_wsclose, draw_end, experts_wanted);
+    wsclose_view_register(proto_wsclose);
     wsclose_note_register(proto_wsclose);
     wsclose_handshake_register(proto_wsclose);
     /* The table names statuses as the Info column does. */
