@@ -96,8 +96,8 @@ count_close(stats_tree *st, const wsclose_close_note_t *note, conn_counts_t *end
     if (note->empty) {
         info = wsclose_winhttp_status(WSCLOSE_EMPTY_CODE);
         snprintf(label, sizeof(label), "%s (no status code)", info->winhttp);
-    } else if (note->has_code && (info = wsclose_winhttp_status(note->code)) != NULL) {
-        snprintf(label, sizeof(label), "%s (%u)", info->winhttp, note->code);
+    } else if (note->has_code && wsclose_winhttp_status(note->code)) {
+        wsclose_status_text(label, sizeof(label), note->code);
     } else if (note->has_code) {
         snprintf(label, sizeof(label), "Not in WinHTTP: %u", note->code);
     } else {
