@@ -36,7 +36,7 @@ static int proto_wsclose = -1;
 static protocol_t *wsclose_protocol;
 static int expert_tap_id = -1;
 /* Wireshark's own fields of every expert item (_ws.expert, .message, .group, .severity). */
-static int expert_generic_hf[4] = {-1, -1, -1, -1};
+static header_field_info *expert_generic_hfi[4];
 
 static int hf_wsclose_status = -1;
 static int hf_wsclose_winhttp = -1;
@@ -422,14 +422,15 @@ field_in_use(int hf)
     return proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
 }
 
-/* Whether a filter, column or field list refers to Wireshark's own expert fields. */
+/* Whether a filter, column or field list refers to Wireshark's own expert fields (asked for
+ * every WebSocket segment: their registrations are looked up once). */
 static bool
 expert_fields_referenced(void)
 {
     unsigned i;
 
-    for (i = 0; i < G_N_ELEMENTS(expert_generic_hf); i++)
-        if (expert_generic_hf[i] > 0 && field_in_use(expert_generic_hf[i]))
+    for (i = 0; i < G_N_ELEMENTS(expert_generic_hfi); i++)
+        if (expert_generic_hfi[i] && expert_generic_hfi[i]->ref_type != HF_REF_TYPE_NONE)
             return true;
     return false;
 }
@@ -439,7 +440,7 @@ expert_fields_referenced(void)
 static bool
 experts_wanted(void)
 {
-    return expert_fields_referenced() || have_tap_listener(expert_tap_id);
+    return have_tap_listener(expert_tap_id) || expert_fields_referenced();
 }
 
 /*
@@ -933,10 +934,10 @@ void
 proto_reg_handoff_wsclose(void)
 {
     wsclose_protocol = find_protocol_by_id(proto_wsclose);
-    expert_generic_hf[0] = proto_registrar_get_id_byname("_ws.expert");
-    expert_generic_hf[1] = proto_registrar_get_id_byname("_ws.expert.message");
-    expert_generic_hf[2] = proto_registrar_get_id_byname("_ws.expert.group");
-    expert_generic_hf[3] = proto_registrar_get_id_byname("_ws.expert.severity");
+    expert_generic_hfi[0] = proto_registrar_get_byname("_ws.expert");
+    expert_generic_hfi[1] = proto_registrar_get_byname("_ws.expert.message");
+    expert_generic_hfi[2] = proto_registrar_get_byname("_ws.expert.group");
+    expert_generic_hfi[3] = proto_registrar_get_byname("_ws.expert.severity");
     wsclose_watch_handoff();
     wsclose_handshake_handoff();
     wsclose_stats_register();
