@@ -727,19 +727,23 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
 
     while (offset < reported_total && offset < captured_total) {
         const unsigned captured = captured_total - (unsigned)offset;
-        const bool whole_header =
-            wsclose_frame_header_parse(data + offset, captured, &hdr) == WSCLOSE_HEADER_OK;
-        const uint32_t frame_len = hdr.pdu_len;
+        const uint8_t *header = data + offset;
+        const uint32_t frame_len = wsclose_frame_pdu_len(header, captured);
+        uint8_t opcode;
 
         /* The built-in dissector stops here too: it asks for more data, or gives up. */
         if (frame_len < 2 || (could_desegment && captured < frame_len))
             break;
-        if (hdr.opcode == WSCLOSE_OPCODE_CLOSE) {
+        opcode = wsclose_frame_opcode(header);
+        if (opcode == WSCLOSE_OPCODE_CLOSE) {
+            const bool whole_header =
+                wsclose_frame_header_parse(header, captured, &hdr) == WSCLOSE_HEADER_OK;
+
             if (!walk.conn || !walk.conn->server_known)
                 walk.conn = wsclose_handshake_connection(pinfo, hdr.masked);
             dissect_close_frame(tvb, (int)offset, captured, frame_len, whole_header ? &hdr : NULL,
                                 pinfo, tree, &walk);
-        } else if (hdr.opcode < WSCLOSE_OPCODE_CLOSE) {
+        } else if (opcode < WSCLOSE_OPCODE_CLOSE) {
             check_data_frame(tvb, (int)offset, frame_len, pinfo, tree, &walk);
         }
         offset += frame_len;

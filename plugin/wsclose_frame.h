@@ -50,6 +50,9 @@ wsclose_header_result_t wsclose_frame_header_parse(const uint8_t *buf, size_t av
  */
 uint32_t wsclose_frame_pdu_len(const uint8_t *buf, size_t avail);
 
+/* The opcode of the frame whose header starts at buf (at least 1 byte there). */
+uint8_t wsclose_frame_opcode(const uint8_t *buf);
+
 /* Apply (or remove: XOR is its own inverse) the masking key; offset is the position of
  * buf[0] within the payload. */
 void wsclose_unmask(uint8_t *buf, size_t len, const uint8_t mask[4], size_t offset);
