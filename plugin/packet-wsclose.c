@@ -422,39 +422,26 @@ field_in_use(int hf)
     return proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
 }
 
-/* Whether a filter, column or field list refers to Wireshark's own expert fields: their
- * registrations say so for a filter; for tshark -T fields from 4.4 on, only the tree being
- * built does (tree: NULL when there is none).  Asked for every WebSocket segment: the
- * registrations are looked up once. */
+/* Whether a filter, column or field list refers to Wireshark's own expert fields (asked for
+ * every WebSocket segment: their registrations are looked up once).  From 4.4 on,
+ * tshark -T fields alone does not mark them. */
 static bool
-expert_fields_referenced(proto_tree *tree)
+expert_fields_referenced(void)
 {
-    const header_field_info *hfi;
     unsigned i;
 
-    for (i = 0; i < G_N_ELEMENTS(expert_generic_hfi); i++) {
-        hfi = expert_generic_hfi[i];
-        /* For a protocol (_ws.expert) the tree answers yes whenever it does not fake
-         * protocols, asked for or not. */
-        if (hfi && (hfi->ref_type != HF_REF_TYPE_NONE ||
-                    (tree && hfi->type != FT_PROTOCOL && proto_field_is_referenced(tree, hfi->id))))
+    for (i = 0; i < G_N_ELEMENTS(expert_generic_hfi); i++)
+        if (expert_generic_hfi[i] && expert_generic_hfi[i]->ref_type != HF_REF_TYPE_NONE)
             return true;
-    }
     return false;
 }
 
 /* Whether anything reads expert items: the expert tap (tshark -z expert, the GUI's Expert
  * Information), or a filter, column or field list on their fields. */
 static bool
-experts_wanted_in(proto_tree *tree)
-{
-    return have_tap_listener(expert_tap_id) || expert_fields_referenced(tree);
-}
-
-static bool
 experts_wanted(void)
 {
-    return experts_wanted_in(NULL);
+    return have_tap_listener(expert_tap_id) || expert_fields_referenced();
 }
 
 /*
@@ -468,8 +455,7 @@ experts_wanted(void)
 static proto_tree *
 tree_if_wanted(proto_tree *tree)
 {
-    if (!tree || PTREE_DATA(tree)->visible || field_in_use(proto_wsclose) ||
-        experts_wanted_in(tree))
+    if (!tree || PTREE_DATA(tree)->visible || field_in_use(proto_wsclose) || experts_wanted())
         return tree;
     return NULL;
 }
@@ -485,7 +471,7 @@ add_chat(packet_info *pinfo, proto_item *ti, const char *fmt, const char *name, 
     /* Formatting it costs more than the rest of the close frame: skip it when nothing
      * would show it (no shown tree, no filter or column on its fields, no expert tap, no
      * Expert column). */
-    if (!(ti && proto_field_is_referenced(ti, ei_wsclose_close.hf)) && !experts_wanted_in(ti) &&
+    if (!(ti && proto_field_is_referenced(ti, ei_wsclose_close.hf)) && !experts_wanted() &&
         !col_get_text(pinfo->cinfo, COL_EXPERT))
         return;
     expert_add_info_format(pinfo, ti, &ei_wsclose_close, fmt, name, code);

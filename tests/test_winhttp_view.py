@@ -254,8 +254,10 @@ class Diagnosis(PluginTestCase):
     def experts(self, capture, *extra):
         """{frame: [every expert message]} of the frames with a close_timeout or
         reason_over_123 item."""
+        # Without the chat items: from 4.4 on, -T fields alone does not ask for them.
         rows = self.ts.fields(capture, ["frame.number", "_ws.expert.message"], "-Y",
                               "wsclose.close_timeout || wsclose.reason_over_123",
+                              "-o", "wsclose.chat_items:FALSE",
                               "-E", "occurrence=a", "-E", "aggregator=|", *extra)
         return {int(r[0]): r[1].split("|") for r in rows}
 
@@ -264,8 +266,7 @@ class Diagnosis(PluginTestCase):
         got = self.experts("diag-ends.pcapng")
         self.assertEqual(got, {86: ["The server's close comes later than the client's close "
                                     "timeout (WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, 10 s): a "
-                                    "WinHttpWebSocketClose waiting for it has failed by then",
-                                    "Close: WINHTTP_WEB_SOCKET_SUCCESS_CLOSE_STATUS (1000)"]})
+                                    "WinHttpWebSocketClose waiting for it has failed by then"]})
         self.assertEqual(self.ts.fields("diag-ends.pcapng", ["wsclose.request_in", "wsclose.time"],
                                         "-Y", "frame.number == 86"),
                          [["84", "12.002000000"]])
