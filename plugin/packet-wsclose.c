@@ -165,13 +165,16 @@ static void
 label_status(packet_info *pinfo, proto_item *ti, unsigned code, bool empty)
 {
     char label[ITEM_LABEL_LENGTH];
+    const char *info;
 
     if (ti) {
         wsclose_label_title(label, sizeof(label), (wsclose_name_set_t)pref_name_set, code, empty);
         proto_item_append_text(ti, ": %s", label);
     }
-    if (wsclose_label_status(label, sizeof(label), (wsclose_name_set_t)pref_name_set, code, empty))
-        info_append(pinfo, label);
+    info =
+        wsclose_label_status(label, sizeof(label), (wsclose_name_set_t)pref_name_set, code, empty);
+    if (info)
+        info_append(pinfo, info);
 }
 
 /* The same code's name in websocket.h, .NET and the IANA registry, where it has one. */
@@ -554,6 +557,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
     uint32_t payload_len;
     unsigned payload_captured, examine;
     uint8_t *payload = NULL;
+    uint8_t small[WSCLOSE_CONTROL_PAYLOAD_MAX + 2];
     int payload_offset;
     int view_len;
     const wsclose_code_info_t *info = NULL;
@@ -584,7 +588,10 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
     }
     examine = MIN(payload_captured, REASON_EXAMINE_MAX + 2);
     if (examine) {
-        payload = (uint8_t *)tvb_memdup(pinfo->pool, tvb, payload_offset, examine);
+        /* A well-formed close payload fits on the stack; only an overlong one needs the
+         * packet pool. */
+        payload = examine <= sizeof(small) ? small : (uint8_t *)wmem_alloc(pinfo->pool, examine);
+        tvb_memcpy(tvb, payload, payload_offset, examine);
         if (hdr->masked)
             wsclose_unmask(payload, examine, hdr->mask, 0);
     }

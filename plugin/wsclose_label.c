@@ -47,7 +47,7 @@ set_short_name(wsclose_name_set_t set)
     }
 }
 
-bool
+const char *
 wsclose_label_status(char *buf, size_t size, wsclose_name_set_t set, unsigned code, bool empty)
 {
     const char *name = wsclose_label_name(set, code);
@@ -65,9 +65,10 @@ wsclose_label_status(char *buf, size_t size, wsclose_name_set_t set, unsigned co
         else
             snprintf(buf, size, "%u sent in a close frame", code);
     } else if (name) {
-        snprintf(buf, size, "%s", name);
+        /* The common case, for every close frame: no copy. */
+        return name;
     } else if (set == WSCLOSE_NAMES_NONE) {
-        return false;
+        return NULL;
     } else if (cls == WSCLOSE_CLASS_IANA) {
         snprintf(buf, size, "%u: IANA %s, not in WinHTTP", code, wsclose_code_info(code)->iana);
     } else if (cls == WSCLOSE_CLASS_WINHTTP) {
@@ -75,7 +76,7 @@ wsclose_label_status(char *buf, size_t size, wsclose_name_set_t set, unsigned co
     } else {
         snprintf(buf, size, "%u: %s", code, wsclose_class_short_label(cls));
     }
-    return true;
+    return buf;
 }
 
 void

@@ -26,9 +26,10 @@ typedef enum {
 const char *wsclose_label_name(wsclose_name_set_t set, unsigned code);
 
 /* The Info column label of a close frame's status (empty: no payload, the receiver reports
- * code 1005), into buf; false when the name set asks for none. */
-bool wsclose_label_status(char *buf, size_t size, wsclose_name_set_t set, unsigned code,
-                          bool empty);
+ * code 1005): the name itself, or the label written into buf; NULL when the name set asks
+ * for none. */
+const char *wsclose_label_status(char *buf, size_t size, wsclose_name_set_t set, unsigned code,
+                                 bool empty);
 
 /* What the subtree title says after "WebSocket Close Status (WinHTTP): ". */
 void wsclose_label_title(char *buf, size_t size, wsclose_name_set_t set, unsigned code, bool empty);
