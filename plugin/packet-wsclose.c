@@ -606,9 +606,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
     wsclose_handshake_close(
         walk, pinfo, hdr->payload_len, f.payload.kind != WSCLOSE_PAYLOAD_ONE_BYTE,
         f.payload.kind == WSCLOSE_PAYLOAD_CODE ? f.payload.code : WSCLOSE_EMPTY_CODE,
-        f.payload.kind == WSCLOSE_PAYLOAD_ONE_BYTE ||
-            hdr->payload_len > WSCLOSE_CONTROL_PAYLOAD_MAX,
-        &an);
+        wsclose_api_close_malformed(&f.payload, hdr->payload_len), &an);
     note_close(pinfo, &f.payload, &an, walk->conn);
     f.from_server = an.from == WSCLOSE_SIDE_SERVER;
     f.duplicate = an.duplicate_of != 0;

@@ -34,14 +34,19 @@ wsclose_api_error_name(uint32_t code)
     return NULL;
 }
 
-/* A server close frame: Receive delivers it as the close buffer type, unless it breaks the
- * frame rules WinHTTP checks (a status needs two bytes; control frames carry at most 125);
- * QueryCloseStatus then reports its status and reason. */
+bool
+wsclose_api_close_malformed(const wsclose_payload_t *payload, uint64_t wire_len)
+{
+    return payload->kind == WSCLOSE_PAYLOAD_ONE_BYTE || wire_len > WSCLOSE_CONTROL_PAYLOAD_MAX;
+}
+
+/* A server close frame: Receive delivers it as the close buffer type, unless it is
+ * malformed; QueryCloseStatus then reports its status and reason. */
 static void
 server_close(const wsclose_api_frame_t *f, wsclose_impl_t impl, wsclose_api_result_t *out)
 {
     out->query = true;
-    if (f->payload.kind == WSCLOSE_PAYLOAD_ONE_BYTE || f->wire_len > WSCLOSE_CONTROL_PAYLOAD_MAX) {
+    if (wsclose_api_close_malformed(&f->payload, f->wire_len)) {
         out->receive = WSCLOSE_RECEIVE_INVALID;
         out->receive_error = WSCLOSE_ERROR_INVALID_SERVER_RESPONSE;
         /* The reference: no close frame has been received.  Wine repeats Receive's error. */

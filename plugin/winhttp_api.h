@@ -106,6 +106,10 @@ typedef struct {
                                  a WinHttpWebSocketClose waiting for it failed before */
 } wsclose_api_result_t;
 
+/* Whether a close frame breaks a frame rule WinHTTP checks on what it receives: a 1-byte
+ * payload (a status needs two bytes), or over 125 bytes on the wire (control frames). */
+bool wsclose_api_close_malformed(const wsclose_payload_t *payload, uint64_t wire_len);
+
 /* What the client's calls return for this close frame. */
 void wsclose_api_close_frame(const wsclose_api_frame_t *frame, wsclose_impl_t impl,
                              wsclose_api_result_t *out);
