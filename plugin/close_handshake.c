@@ -369,8 +369,7 @@ wsclose_handshake_data(wsclose_walk_t *walk, packet_info *pinfo, wsclose_side_t 
     wsclose_endpoint_t *me;
 
     if (PINFO_FD_VISITED(pinfo)) {
-        if (!per_file.data_after_close_frames ||
-            wmem_map_size(per_file.data_after_close_frames) == 0)
+        if (wmem_map_size(per_file.data_after_close_frames) == 0)
             return 0;
         conn = (wsclose_connection_t *)wmem_map_lookup(per_file.data_after_close_frames,
                                                        GUINT_TO_POINTER(pinfo->num));
@@ -530,8 +529,6 @@ wsclose_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph)
 {
     const recent_conn_t *r;
 
-    if (!per_file.abort_frames)
-        return NULL;
     if (tcph->th_flags & (TH_FIN | TH_RST))
         return examine_end(pinfo, tcph);
     /* A SYN, or the frame that filled its slot (which this visit makes trusted). */
@@ -544,7 +541,7 @@ wsclose_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph)
 const wsclose_connection_t *
 wsclose_handshake_aborted_in(const packet_info *pinfo)
 {
-    if (!per_file.abort_frames || wmem_map_size(per_file.abort_frames) == 0)
+    if (wmem_map_size(per_file.abort_frames) == 0)
         return NULL;
     return (const wsclose_connection_t *)wmem_map_lookup(per_file.abort_frames,
                                                          GUINT_TO_POINTER(pinfo->num));
