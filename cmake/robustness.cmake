@@ -28,7 +28,7 @@ foreach(_src IN LISTS _wsclose_pure_names)
     get_filename_component(_src "${_src}" ABSOLUTE BASE_DIR "${_wsclose_pure_dir}")
     list(APPEND WSCLOSE_PURE_SRC "${_src}")
 endforeach()
-set(WSCLOSE_FUZZ_HARNESSES wsclose_frame close_payload winhttp_status winhttp_api)
+set(WSCLOSE_FUZZ_HARNESSES wsclose_frame close_payload winhttp_status winhttp_api wsclose_upgrade)
 
 function(_wsclose_sanitize target)
     target_compile_options(${target} PRIVATE ${WSCLOSE_SANITIZE_FLAGS} ${ARGN})

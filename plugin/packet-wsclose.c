@@ -27,6 +27,7 @@
 #include "wsclose_note.h"
 #include "wsclose_stats.h"
 #include "wsclose_view.h"
+#include "wsclose_upgrade_view.h"
 #include "wsclose_watch.h"
 
 void proto_register_wsclose(void);
@@ -932,8 +933,9 @@ proto_register_wsclose(void)
                                    10, &pref_close_timeout);
 
     register_init_routine(wsclose_init);
-    wsclose_watch_register(proto_wsclose, draw_end, experts_wanted);
+    wsclose_watch_register(proto_wsclose, draw_end, wsclose_upgrade_view_draw, experts_wanted);
     wsclose_view_register(proto_wsclose);
+    wsclose_upgrade_view_register(proto_wsclose);
     wsclose_note_register(proto_wsclose);
     wsclose_handshake_register(proto_wsclose);
     /* The table names statuses as the Info column does. */

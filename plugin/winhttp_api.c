@@ -124,6 +124,19 @@ wsclose_api_end_without_close(bool client_ends, bool client_sent_close)
     return client_ends && !client_sent_close;
 }
 
+wsclose_upgrade_call_t
+wsclose_api_complete_upgrade(unsigned status, bool rfc_valid, wsclose_impl_t impl)
+{
+    /* Wine 8 takes any response, 101 or not, and returns a handle (its Receive then fails
+     * on a non-101 with 12152): captures/real-winhttp-wine-upgrade. */
+    if (impl == WSCLOSE_IMPL_WINE8)
+        return WSCLOSE_UPGRADE_CALL_HANDLE;
+    /* The reference: "Calling it with any other status code will result in a failure". */
+    if (status != 101)
+        return WSCLOSE_UPGRADE_CALL_FAILS;
+    return rfc_valid ? WSCLOSE_UPGRADE_CALL_HANDLE : WSCLOSE_UPGRADE_CALL_UNDOCUMENTED;
+}
+
 /* Appends to buf (size bytes, used of them so far in *used), never past its end. */
 static void
 append(char *buf, size_t size, size_t *used, const char *fmt, unsigned value)
@@ -283,4 +296,23 @@ wsclose_api_reason_value(char *buf, size_t size, const wsclose_api_result_t *r)
     }
     for (i = 0; i < r->query_reason_len; i++)
         append(buf, size, &used, i ? " %02x" : "%02x", r->query_reason[i]);
+}
+
+void
+wsclose_api_upgrade_text(char *buf, size_t size, unsigned status, bool rfc_valid)
+{
+    switch (wsclose_api_complete_upgrade(status, rfc_valid, WSCLOSE_IMPL_REFERENCE)) {
+    case WSCLOSE_UPGRADE_CALL_FAILS:
+        snprintf(buf, size, "fails: the server answered %u, not 101", status);
+        break;
+    case WSCLOSE_UPGRADE_CALL_UNDOCUMENTED:
+        snprintf(buf, size,
+                 "undocumented: the reference is silent on a 101 that breaks RFC 6455 4.1 "
+                 "(Wine 8 returns a handle)");
+        break;
+    case WSCLOSE_UPGRADE_CALL_HANDLE:
+    default:
+        snprintf(buf, size, "returns the WebSocket handle");
+        break;
+    }
 }

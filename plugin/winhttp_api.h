@@ -123,6 +123,17 @@ void wsclose_api_abort(bool rst, wsclose_impl_t impl, wsclose_api_result_t *out)
  * its own), without having sent a close frame. */
 bool wsclose_api_end_without_close(bool client_ends, bool client_sent_close);
 
+/* What WinHttpWebSocketCompleteUpgrade returns for the response to the Upgrade request. */
+typedef enum {
+    WSCLOSE_UPGRADE_CALL_HANDLE,       /* returns the WebSocket handle */
+    WSCLOSE_UPGRADE_CALL_FAILS,        /* fails; the reference names no error code */
+    WSCLOSE_UPGRADE_CALL_UNDOCUMENTED, /* the reference is silent */
+} wsclose_upgrade_call_t;
+
+/* status: the response's status code; rfc_valid: a 101 a client may accept (RFC 6455 4.1). */
+wsclose_upgrade_call_t wsclose_api_complete_upgrade(unsigned status, bool rfc_valid,
+                                                    wsclose_impl_t impl);
+
 /*
  * A close reason as the application gets it, into buf (always NUL-terminated, cut at
  * size): its length, then the text in quotes (quotes, backslashes and control characters
@@ -149,6 +160,9 @@ void wsclose_api_query_text(char *buf, size_t size, const wsclose_api_result_t *
 void wsclose_api_call_text(char *buf, size_t size, const wsclose_api_result_t *r,
                            const uint8_t *reason, size_t reason_len, bool reason_utf8,
                            uint32_t request_in);
+
+/* What WinHttpWebSocketCompleteUpgrade returns, as wsclose.api.upgrade shows it. */
+void wsclose_api_upgrade_text(char *buf, size_t size, unsigned status, bool rfc_valid);
 
 /* The reason QueryCloseStatus returns, as a field's value: the text, or its bytes in hex
  * when they are not UTF-8. */

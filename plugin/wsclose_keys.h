@@ -7,8 +7,9 @@
 #define WSCLOSE_KEYS_H
 
 typedef enum {
-    WSCLOSE_KEY_NOTE,  /* the statistics note of the packet (wsclose_note.c) */
-    WSCLOSE_KEY_DRAWN, /* the packet's aborts are drawn (wsclose_watch.c) */
+    WSCLOSE_KEY_NOTE,          /* the statistics note of the packet (wsclose_note.c) */
+    WSCLOSE_KEY_DRAWN,         /* the packet's aborts are drawn (wsclose_watch.c) */
+    WSCLOSE_KEY_UPGRADE_DRAWN, /* the packet's upgrade response is drawn (wsclose_watch.c) */
 } wsclose_key_t;
 
 #endif /* WSCLOSE_KEYS_H */

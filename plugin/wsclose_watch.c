@@ -1,25 +1,29 @@
 /* wsclose_watch.c
- * The HTTP 101 watch, the FIN/RST watch, and the init and cleanup of a file.
+ * The HTTP watch, the FIN/RST watch, and the init and cleanup of a file.
  *
- * A FIN or RST segment carries no WebSocket bytes for the hook to see.  Each tap listener
- * costs every packet a little (with one listener, every dissector queues its tap data), so
- * only one is there at a time: the HTTP 101 watch (an http tap) while a file has shown no
- * WebSocket yet, then a tcp tap listener.  Both only help wsclose dissect
+ * A FIN or RST segment carries no WebSocket bytes for the hook to see, nor does an upgrade's
+ * request or response.  Each tap listener costs every packet a little (with one listener,
+ * every dissector queues its tap data), so the HTTP watch (an http tap) is there while a
+ * file has shown no WebSocket yet, and after that only while trees are built (it checks
+ * each upgrade's response against its request, which shows only in a tree); the FIN watch
+ * (a tcp tap) once WebSocket has been seen.  Both only help wsclose dissect
  * (TL_IS_DISSECTOR_HELPER): tshark does not dissect for them.
  *
  * The tcp listener's callback finds the ends after each packet's dissection: the cheapest
  * place, but by then the expert tap has collected the packet's expert items.  So once
  * something reads expert items (tshark -z expert, the GUI's Expert Information, a filter
  * or column on them), the ends are found during the dissection instead, by a postdissector
- * that reads TCP's queued header (fetch_tapped_data); a postdissector costs every packet
+ * that reads TCP's and HTTP's queued data (fetch_tapped_data); a postdissector costs every packet
  * its call, and 4.0 to 4.6 export no way to remove one, so it is registered only then.
  * Where no tap runs (tshark -2's first pass; a GUI redissection), the postdissector finds
- * the ends an earlier pass recorded, by frame number.
+ * the ends and the upgrade checks an earlier pass recorded, by frame number.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <stdbool.h>
+#include <string.h>
 
+#include <epan/conversation.h>
 #include <epan/dissectors/packet-http.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <epan/epan_dissect.h>
@@ -30,6 +34,7 @@
 #include "close_handshake.h"
 #include "wsclose_keys.h"
 #include "wsclose_note.h"
+#include "wsclose_upgrade.h"
 #include "wsclose_watch.h"
 
 static struct {
@@ -37,10 +42,13 @@ static struct {
     wsclose_experts_wanted_fn experts_wanted;
     protocol_t *wsclose_protocol;
     wsclose_draw_end_fn draw_end;
+    wsclose_draw_upgrade_fn draw_upgrade;
     int tcp_tap_id;
+    int http_tap_id;
+    wmem_map_t *offers;   /* conversation -> upgrade_offer_t: an Upgrade request not answered */
+    wmem_map_t *upgrades; /* frame -> wsclose_upgrade_result_t: a response with problems */
     int upgrade_tapdata;
     bool upgrade_active;
-    bool upgrade_retire; /* the FIN watch has started: the 101 watch goes at the next packet */
     int fin_tapdata;
     bool fin_active;
     dissector_handle_t ends_handle;
@@ -53,7 +61,6 @@ stop_upgrade_watch(void)
     if (watch.upgrade_active)
         remove_tap_listener(&watch.upgrade_tapdata);
     watch.upgrade_active = false;
-    watch.upgrade_retire = false;
 }
 
 /* The end of a connection at a frame, drawn once per pass. */
@@ -82,11 +89,132 @@ examine(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct tcphea
         draw_once(tree, tvb, pinfo, conn);
 }
 
+/* From now on the postdissector finds the ends, if expert items are read. */
+static void
+watch_experts(void)
+{
+    if (watch.ends_registered || !watch.experts_wanted())
+        return;
+    register_postdissector(watch.ends_handle);
+    watch.ends_registered = true;
+}
+
+/* An Upgrade request not answered yet, in its conversation's entry. */
+typedef struct {
+    uint32_t request_frame;
+    wsclose_upgrade_offer_t offer;
+} upgrade_offer_t;
+
+/* A head is looked for in its first bytes only: an upgrade's headers are short. */
+#define HTTP_HEAD_MAX 8192
+/* Where in a frame TCP's payload can begin: link, network and TCP headers. */
+#define PAYLOAD_OFFSET_MAX 256
+
+static bool
+head_at(tvbuff_t *tvb, unsigned offset, bool response, wsclose_http_head_t *head)
+{
+    const int avail = tvb_captured_length_remaining(tvb, offset);
+    const unsigned len = avail > HTTP_HEAD_MAX ? HTTP_HEAD_MAX : (unsigned)(avail > 0 ? avail : 0);
+
+    return len > 0 && wsclose_http_head_parse(tvb_get_ptr(tvb, offset, len), len, head) &&
+           head->response == response;
+}
+
+/*
+ * The head of the HTTP message the http tap reported for this frame: at the start of the
+ * frame's last data source when HTTP was reassembled or decrypted, else in the frame where
+ * TCP's payload begins.  Inside a tap callback the other taps' data (TCP's header, which
+ * says where) cannot be fetched, so the frame is searched for the start line: a status
+ * line, or a GET (RFC 6455 4.1: an upgrade is a GET).
+ */
+static bool
+http_head(tvbuff_t *frame, packet_info *pinfo, bool response, wsclose_http_head_t *head)
+{
+    GSList *last = g_slist_last(pinfo->data_src);
+    tvbuff_t *source = last ? get_data_source_tvb((const struct data_source *)last->data) : NULL;
+    const char *start = response ? "HTTP/1." : "GET ";
+    const unsigned start_len = response ? 7 : 4;
+    const unsigned captured = tvb_captured_length(frame);
+    const unsigned end = captured < PAYLOAD_OFFSET_MAX ? captured : PAYLOAD_OFFSET_MAX;
+    const uint8_t *bytes;
+    unsigned offset;
+
+    if (source && source != frame)
+        return head_at(source, 0, response, head);
+    if (end < start_len)
+        return false;
+    bytes = tvb_get_ptr(frame, 0, end);
+    for (offset = 0; offset + start_len <= end; offset++)
+        if (bytes[offset] == (uint8_t)start[0] && memcmp(bytes + offset, start, start_len) == 0)
+            return head_at(frame, offset, response, head);
+    return false;
+}
+
+/* A response with problems, drawn once per frame and pass. */
+static void
+draw_upgrade_once(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
+                  const wsclose_upgrade_result_t *result)
+{
+    if (p_get_proto_data(pinfo->pool, pinfo, watch.proto_wsclose, WSCLOSE_KEY_UPGRADE_DRAWN))
+        return;
+    p_add_proto_data(pinfo->pool, pinfo, watch.proto_wsclose, WSCLOSE_KEY_UPGRADE_DRAWN,
+                     GUINT_TO_POINTER(1));
+    watch.draw_upgrade(tree, tvb, pinfo, result);
+}
+
+/* An HTTP message of this frame (an http tap's data): a WebSocket Upgrade request is kept
+ * until its response, which is checked against it.  Only where a tree is built or expert
+ * items are read: nothing else shows the result. */
+static void
+examine_http(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const http_info_value_t *http)
+{
+    const bool response = http->response_code != 0;
+    conversation_t *conv;
+    wsclose_http_head_t head;
+    wsclose_upgrade_result_t result, *kept;
+    upgrade_offer_t *offer;
+
+    if ((!tree && !watch.experts_wanted()) || !http_head(tvb, pinfo, response, &head))
+        return;
+    conv = find_conversation_pinfo(pinfo, 0);
+    if (!conv)
+        return;
+    if (!response) {
+        upgrade_offer_t fresh;
+
+        if (!wsclose_upgrade_offer(&head, &fresh.offer))
+            return;
+        fresh.request_frame = pinfo->num;
+        wmem_map_insert(watch.offers, conv, wmem_memdup(wmem_file_scope(), &fresh, sizeof(fresh)));
+        /* Its response's items are expert items too. */
+        watch_experts();
+        return;
+    }
+    /* An interim response: the final one follows. */
+    if (head.status >= 100 && head.status < 200 && head.status != 101)
+        return;
+    offer = (upgrade_offer_t *)wmem_map_remove(watch.offers, conv);
+    if (!offer)
+        return;
+    result.problems = wsclose_upgrade_check(&offer->offer, &head, result.expected_accept);
+    if (!result.problems)
+        return;
+    result.status = head.status;
+    result.request_frame = offer->request_frame;
+    kept =
+        (wsclose_upgrade_result_t *)wmem_map_lookup(watch.upgrades, GUINT_TO_POINTER(pinfo->num));
+    if (!kept)
+        wmem_map_insert(watch.upgrades, GUINT_TO_POINTER(pinfo->num),
+                        wmem_memdup(wmem_file_scope(), &result, sizeof(result)));
+    draw_upgrade_once(tree, tvb, pinfo, &result);
+}
+
 /* Every packet, once expert items are read: the ends, during the dissection. */
 static int
 dissect_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     const struct tcpheader *tcph;
+    const http_info_value_t *http;
     int i;
 
     if (!proto_is_protocol_enabled(watch.wsclose_protocol))
@@ -101,26 +229,58 @@ dissect_ends(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_
     }
     if (i == 0 && PINFO_FD_VISITED(pinfo))
         examine(tvb, pinfo, tree, NULL);
+    for (i = 0; (http = (const http_info_value_t *)fetch_tapped_data(watch.http_tap_id, i)) != NULL;
+         i++)
+        examine_http(tvb, pinfo, tree, http);
+    /* Where no tap runs: a response an earlier pass found problems in. */
+    if (i == 0 && tree && PINFO_FD_VISITED(pinfo)) {
+        const wsclose_upgrade_result_t *result = (const wsclose_upgrade_result_t *)wmem_map_lookup(
+            watch.upgrades, GUINT_TO_POINTER(pinfo->num));
+
+        if (result)
+            draw_upgrade_once(tree, tvb, pinfo, result);
+    }
     return 0;
 }
 
+static tap_packet_status upgrade_watch_packet(void *tapdata, packet_info *pinfo,
+                                              epan_dissect_t *edt, const void *data,
+                                              tap_flags_t flags);
+
+static void
+start_upgrade_watch(void)
+{
+    GString *error;
+
+    if (watch.upgrade_active)
+        return;
+    error = register_tap_listener("http", &watch.upgrade_tapdata, NULL, TL_IS_DISSECTOR_HELPER,
+                                  NULL, upgrade_watch_packet, NULL, NULL);
+    if (error)
+        g_string_free(error, true);
+    else
+        watch.upgrade_active = true;
+}
+
 /* Every TCP packet once WebSocket has been seen: the ends, after the dissection, until the
- * postdissector takes over. */
+ * postdissector takes over.  The 101 watch stays only while trees are built (its upgrade
+ * checks show nowhere else), and comes back when they are built again (tshark -2's second
+ * pass); from here, not from its own callback: a listener must not remove itself. */
 static tap_packet_status
 fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, const void *data,
                  tap_flags_t flags _U_)
 {
-    /* Not from the 101 watch's own callback: a listener must not remove itself. */
-    if (watch.upgrade_retire)
+    if (edt->tree)
+        start_upgrade_watch();
+    else
         stop_upgrade_watch();
     if (!watch.ends_registered)
         examine(edt->tvb, pinfo, edt->tree, (const struct tcpheader *)data);
     return TAP_PACKET_DONT_REDRAW;
 }
 
-/* from_tap: called from a tap listener (the 101 watch), which must stay until it returns. */
 static void
-start_fin_watch(bool from_tap)
+start_fin_watch(void)
 {
     GString *error;
 
@@ -133,57 +293,41 @@ start_fin_watch(bool from_tap)
         return;
     }
     watch.fin_active = true;
-    if (from_tap)
-        watch.upgrade_retire = true;
-    else
-        stop_upgrade_watch();
-}
-
-/* From now on the postdissector finds the ends, if expert items are read. */
-static void
-watch_experts(void)
-{
-    if (watch.ends_registered || !watch.experts_wanted())
-        return;
-    register_postdissector(watch.ends_handle);
-    watch.ends_registered = true;
 }
 
 void
 wsclose_watch_websocket_seen(void)
 {
-    start_fin_watch(false);
+    start_fin_watch();
     watch_experts();
 }
 
-/* Every HTTP message until the first WebSocket frame: a 101 may have upgraded its
- * connection to WebSocket, which may end before any WebSocket frame. */
+/* Every HTTP message until the first WebSocket frame, and while trees are built: a 101 may
+ * have upgraded its connection to WebSocket, which may end before any WebSocket frame; an
+ * upgrade's response is checked against its request. */
 static tap_packet_status
-upgrade_watch_packet(void *tapdata _U_, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
-                     const void *data, tap_flags_t flags _U_)
+upgrade_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, const void *data,
+                     tap_flags_t flags _U_)
 {
     const http_info_value_t *http = (const http_info_value_t *)data;
 
-    if (http && wsclose_handshake_upgrade_response(http->response_code)) {
-        start_fin_watch(true);
+    if (!http)
+        return TAP_PACKET_DONT_REDRAW;
+    if (wsclose_handshake_upgrade_response(http->response_code)) {
+        start_fin_watch();
         watch_experts();
     }
+    /* Once expert items are read, the postdissector examines HTTP during the dissection. */
+    if (!watch.ends_registered)
+        examine_http(edt->tvb, pinfo, edt->tree, http);
     return TAP_PACKET_DONT_REDRAW;
 }
 
 static void
 watch_init(void)
 {
-    GString *error;
-
-    if (watch.upgrade_active || watch.fin_active)
-        return;
-    error = register_tap_listener("http", &watch.upgrade_tapdata, NULL, TL_IS_DISSECTOR_HELPER,
-                                  NULL, upgrade_watch_packet, NULL, NULL);
-    if (error)
-        g_string_free(error, true);
-    else
-        watch.upgrade_active = true;
+    if (!watch.fin_active)
+        start_upgrade_watch();
 }
 
 static void
@@ -197,15 +341,21 @@ watch_cleanup(void)
 
 void
 wsclose_watch_register(int proto_wsclose, wsclose_draw_end_fn draw_end,
+                       wsclose_draw_upgrade_fn draw_upgrade,
                        wsclose_experts_wanted_fn experts_wanted)
 {
     watch.proto_wsclose = proto_wsclose;
     watch.draw_end = draw_end;
+    watch.draw_upgrade = draw_upgrade;
     watch.experts_wanted = experts_wanted;
     /* No protocol of its own: a postdissector with one would have its layer added to and
      * removed from every packet's layer list (it adds no layer: the abort items are
      * wsclose's).  Disabling wsclose is checked in dissect_ends. */
     watch.ends_handle = create_dissector_handle(dissect_ends, -1);
+    watch.offers =
+        wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
+    watch.upgrades =
+        wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     register_init_routine(watch_init);
     register_cleanup_routine(watch_cleanup);
 }
@@ -214,5 +364,6 @@ void
 wsclose_watch_handoff(void)
 {
     watch.tcp_tap_id = find_tap_id("tcp");
+    watch.http_tap_id = find_tap_id("http");
     watch.wsclose_protocol = find_protocol_by_id(watch.proto_wsclose);
 }

@@ -411,7 +411,10 @@ class WsConn:
         cap.connections.append(self.record)
 
     # -- handshake ---------------------------------------------------------
-    def open(self):
+    def open(self, protocols=None, answer=None):
+        """The HTTP upgrade.  protocols: the client's Sec-WebSocket-Protocol offer.  answer:
+        None for a correct 101, else (description, function(key) -> the response's bytes),
+        recorded in the manifest as "upgrade"."""
         self.tcp.handshake()
         host = self.tcp.endpoint("server")
         if self.tcp.ends["server"]["port"] == 80:
@@ -422,11 +425,23 @@ class WsConn:
                    "Sec-WebSocket-Version: 13"]
         response = ["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket",
                     "Connection: Upgrade", "Sec-WebSocket-Accept: " + ws_accept(key)]
+        if protocols:
+            request.append("Sec-WebSocket-Protocol: " + protocols)
         if self.extensions:
             request.append("Sec-WebSocket-Extensions: " + ", ".join(self.extensions))
             response.append("Sec-WebSocket-Extensions: " + ", ".join(self.extensions))
-        self.tcp.send("client", ("\r\n".join(request) + "\r\n\r\n").encode())
-        self.tcp.send("server", ("\r\n".join(response) + "\r\n\r\n").encode())
+        sent = self.tcp.send("client", ("\r\n".join(request) + "\r\n\r\n").encode())
+        if answer is None:
+            self.tcp.send("server", ("\r\n".join(response) + "\r\n\r\n").encode())
+        else:
+            description, make = answer
+            data = make(key)
+            answered = self.tcp.send("server", data)
+            self.record["upgrade"] = {
+                "request_frame": sent[0][0], "response_frame": answered[0][0],
+                "key": key, "offered_protocols": protocols,
+                "response_status": int(data.split(b" ", 2)[1]),
+                "answer": description, "response_hex": data.hex()}
         return self
 
     # -- frames ------------------------------------------------------------
@@ -804,6 +819,97 @@ def cap_diag_ends():
     return cap
 
 
+def http_head(*lines, body=b""):
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def answer_101(*headers):
+    """A 101 with these headers; "{accept}" in one is replaced by the key's true accept."""
+    return lambda key: http_head("HTTP/1.1 101 Switching Protocols",
+                                 *(h.replace("{accept}", ws_accept(key)) for h in headers))
+
+
+def cap_diag_upgrade():
+    cap = diag("upgrade", "The opening handshake (RFC 6455 4.1): an Upgrade answered with 403 "
+                          "and with 200, and 101s a client must fail: a Sec-WebSocket-Accept "
+                          "that is not the key's, none, no Upgrade: websocket, no Connection: "
+                          "Upgrade, a subprotocol or an extension the client did not offer; "
+                          "then two correct 101s (a subprotocol chosen from the offer, header "
+                          "names and tokens in other cases).")
+    ws = WsConn(cap, "answered-403", 50900).open(answer=(
+        "403 Forbidden instead of 101", lambda key: http_head(
+            "HTTP/1.1 403 Forbidden", "Content-Type: text/plain", "Content-Length: 10",
+            body=b"forbidden\n")))
+    ws.record["websocket"] = False
+    ws.fin("server")
+    ws = WsConn(cap, "answered-200", 50901).open(answer=(
+        "200 OK instead of 101", lambda key: http_head(
+            "HTTP/1.1 200 OK", "Content-Type: text/plain", "Content-Length: 3", body=b"ok\n")))
+    ws.record["websocket"] = False
+    ws.fin("client")
+    ws = WsConn(cap, "wrong-accept", 50902).open(answer=(
+        "101 whose Sec-WebSocket-Accept is the hash of another key",
+        answer_101("Upgrade: websocket", "Connection: Upgrade",
+                   "Sec-WebSocket-Accept: " + ws_accept("dGhlIHNhbXBsZSBub25jZQ=="))))
+    ws.close("client", 1000)
+    ws.close("server", 1000)
+    ws.fin("server")
+    ws = WsConn(cap, "no-accept", 50903).open(answer=(
+        "101 without Sec-WebSocket-Accept",
+        answer_101("Upgrade: websocket", "Connection: Upgrade")))
+    ws.close("client", 1000)
+    ws.close("server", 1000)
+    ws.fin("server")
+    ws = WsConn(cap, "no-upgrade-header", 50904).open(answer=(
+        "101 without an Upgrade header",
+        answer_101("Connection: Upgrade", "Sec-WebSocket-Accept: {accept}")))
+    ws.record["websocket"] = False
+    ws.fin("client")
+    ws = WsConn(cap, "no-connection-header", 50905).open(answer=(
+        "101 without a Connection header",
+        answer_101("Upgrade: websocket", "Sec-WebSocket-Accept: {accept}")))
+    ws.close("client", 1000)
+    ws.close("server", 1000)
+    ws.fin("server")
+    ws = WsConn(cap, "protocol-not-offered", 50906).open(answer=(
+        "101 with Sec-WebSocket-Protocol: chat, none offered",
+        answer_101("Upgrade: websocket", "Connection: Upgrade",
+                   "Sec-WebSocket-Accept: {accept}", "Sec-WebSocket-Protocol: chat")))
+    ws.close("client", 1000)
+    ws.close("server", 1000)
+    ws.fin("server")
+    ws = WsConn(cap, "other-protocol", 50907).open(protocols="chat", answer=(
+        "101 with Sec-WebSocket-Protocol: superchat, chat offered",
+        answer_101("Upgrade: websocket", "Connection: Upgrade",
+                   "Sec-WebSocket-Accept: {accept}", "Sec-WebSocket-Protocol: superchat")))
+    ws.close("client", 1000)
+    ws.close("server", 1000)
+    ws.fin("server")
+    ws = WsConn(cap, "extension-not-offered", 50908).open(answer=(
+        "101 with Sec-WebSocket-Extensions: x-webkit-unknown, none offered",
+        answer_101("Upgrade: websocket", "Connection: Upgrade",
+                   "Sec-WebSocket-Accept: {accept}",
+                   "Sec-WebSocket-Extensions: x-webkit-unknown")))
+    ws.close("client", 1000)
+    ws.close("server", 1000)
+    ws.fin("server")
+    ws = WsConn(cap, "protocol-from-offer", 50909).open(protocols="chat, superchat", answer=(
+        "correct 101 choosing superchat from the offer chat, superchat",
+        answer_101("Upgrade: websocket", "Connection: Upgrade",
+                   "Sec-WebSocket-Accept: {accept}", "Sec-WebSocket-Protocol: superchat")))
+    ws.close("client", 1000)
+    ws.close("server", 1000)
+    ws.fin("server")
+    ws = WsConn(cap, "header-case", 50910).open(answer=(
+        "correct 101 with header names and tokens in other cases",
+        answer_101("UPGRADE: WebSocket", "connection: keep-alive, upgrade",
+                   "sec-websocket-accept: {accept}")))
+    ws.close("client", 1000)
+    ws.close("server", 1000)
+    ws.fin("server")
+    return cap
+
+
 def cap_no_websocket():
     cap = Capture("no-websocket.pcapng", "Plain HTTP GET/200 and raw TCP; no WebSocket.")
     body = b"<html><body>hello</body></html>\n"
@@ -845,7 +951,7 @@ SCENARIOS = [
     cap_diag_client_close, cap_diag_server_close, cap_diag_simultaneous, cap_diag_unanswered,
     cap_diag_mismatch, cap_diag_data_after_close, cap_diag_duplicate,
     cap_diag_fin_without_close, cap_diag_rst_without_close, cap_diag_delayed_echo,
-    cap_diag_port_reuse, cap_diag_ends, cap_no_websocket,
+    cap_diag_port_reuse, cap_diag_ends, cap_diag_upgrade, cap_no_websocket,
     cap_fuzz_regress_len64,
 ]
 

@@ -393,6 +393,43 @@ test_end_without_close(void)
     UNIT_EQ_BOOL(false, wsclose_api_end_without_close(false, false));
 }
 
+/* WinHttpWebSocketCompleteUpgrade: the reference fails on anything but a 101 ("Calling it
+ * with any other status code will result in a failure") and is silent on a 101 that breaks
+ * RFC 6455 4.1; Wine 8 returns a handle for all of them (captures/real-winhttp-wine-upgrade). */
+static void
+test_complete_upgrade(void)
+{
+    static const struct {
+        unsigned status;
+        bool rfc_valid;
+        wsclose_upgrade_call_t reference, wine8;
+        const char *text;
+    } rows[] = {
+        {101, true, WSCLOSE_UPGRADE_CALL_HANDLE, WSCLOSE_UPGRADE_CALL_HANDLE,
+         "returns the WebSocket handle"},
+        {101, false, WSCLOSE_UPGRADE_CALL_UNDOCUMENTED, WSCLOSE_UPGRADE_CALL_HANDLE,
+         "undocumented: the reference is silent on a 101 that breaks RFC 6455 4.1 (Wine 8 "
+         "returns a handle)"},
+        {403, false, WSCLOSE_UPGRADE_CALL_FAILS, WSCLOSE_UPGRADE_CALL_HANDLE,
+         "fails: the server answered 403, not 101"},
+        {200, false, WSCLOSE_UPGRADE_CALL_FAILS, WSCLOSE_UPGRADE_CALL_HANDLE,
+         "fails: the server answered 200, not 101"},
+    };
+    char text[WSCLOSE_API_TEXT_MAX];
+    size_t i;
+
+    for (i = 0; i < N_ELEMENTS(rows); i++) {
+        unit_case("CompleteUpgrade after %u, rfc_valid %d", rows[i].status, rows[i].rfc_valid);
+        UNIT_EQ_UINT(rows[i].reference,
+                     wsclose_api_complete_upgrade(rows[i].status, rows[i].rfc_valid,
+                                                  WSCLOSE_IMPL_REFERENCE));
+        UNIT_EQ_UINT(rows[i].wine8, wsclose_api_complete_upgrade(rows[i].status, rows[i].rfc_valid,
+                                                                 WSCLOSE_IMPL_WINE8));
+        wsclose_api_upgrade_text(text, sizeof(text), rows[i].status, rows[i].rfc_valid);
+        UNIT_EQ_STR(rows[i].text, text);
+    }
+}
+
 static void
 test_errors(void)
 {
@@ -552,6 +589,7 @@ main(void)
     test_close_frames();
     test_aborts();
     test_end_without_close();
+    test_complete_upgrade();
     test_errors();
     test_format_reason();
     test_texts();
