@@ -5,7 +5,18 @@
 
 It accepts one connection at a time, reads the HTTP Upgrade request, answers 101 with the
 correct Sec-WebSocket-Accept (no extensions), then runs the actions named in the request URI's
-query, `do=ACTION,ACTION,...`, in order:
+query, `do=ACTION,ACTION,...`, in order.  Other query keys change the answer (for the
+opening-handshake scenarios; without them the answer is the correct 101):
+
+  answer=200|403       that status instead of 101, with a short text/plain body (Content-Length)
+                       and no WebSocket headers
+  accept=wrong         101 whose Sec-WebSocket-Accept is RFC 6455 section 1.3's example value
+                       (valid base64 of a SHA-1, but of another key)
+  accept=none          101 without Sec-WebSocket-Accept
+  upgrade=none         101 without `Upgrade: websocket` (Connection: Upgrade kept)
+  protocol=NAME        101 with `Sec-WebSocket-Protocol: NAME`, whatever the client offered
+
+The actions:
 
   echo                 read one data frame from the client, send its payload back (same opcode)
   frame:OP:FIN:HEX     send a server frame (unmasked) with opcode OP (decimal), FIN 0/1 and the
@@ -17,8 +28,9 @@ query, `do=ACTION,ACTION,...`, in order:
   drain                read frames until the client's EOF or reset (at most 15 s), then close
 
 Each stdout line is one JSON event: listening; conn (path, remote_port: the client's port on
-the accepted socket); sent/got per frame (opcode, fin, payload hex); eof/reset/timeout;
-end.  All on loopback.
+the accepted socket, the request's header names and its Sec-WebSocket-Protocol, and what the
+server answered: status, header lines, body); sent/got per frame (opcode, fin, payload hex);
+eof/reset/timeout; end.  All on loopback.
 """
 
 import argparse
@@ -139,12 +151,38 @@ class Conn:
         self.sock.close()
 
 
+# RFC 6455 section 1.3's example: the Sec-WebSocket-Accept of the key
+# "dGhlIHNhbXBsZSBub25jZQ==", so never the hash of a client's random key.
+WRONG_ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+REASONS = {101: "Switching Protocols", 200: "OK", 403: "Forbidden"}
+
+
+def answer(headers, q):
+    """The status, header lines and body of the answer the query asks for."""
+    status = int(q.get("answer", "101"))
+    if status != 101:
+        body = ("%d %s: not a WebSocket endpoint\n" % (status, REASONS[status])).encode()
+        return status, ["Content-Type: text/plain", "Content-Length: %d" % len(body)], body
+    lines = [] if q.get("upgrade") == "none" else ["Upgrade: websocket"]
+    lines.append("Connection: Upgrade")
+    if q.get("accept") == "wrong":
+        lines.append("Sec-WebSocket-Accept: " + WRONG_ACCEPT)
+    elif q.get("accept") != "none":
+        key = headers["sec-websocket-key"].encode()
+        lines.append("Sec-WebSocket-Accept: "
+                     + base64.b64encode(hashlib.sha1(key + GUID).digest()).decode())
+    if "protocol" in q:
+        lines.append("Sec-WebSocket-Protocol: " + q["protocol"])
+    return status, lines, b""
+
+
 def handshake(sock):
+    """Reads the request and answers it; (target, headers, answer) or None at EOF."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(4096)
         if not chunk:
-            return None, None
+            return None
         data += chunk
     head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
     target = head[0].split(" ")[1]
@@ -152,10 +190,11 @@ def handshake(sock):
     for line in head[1:]:
         k, _, v = line.partition(":")
         headers[k.strip().lower()] = v.strip()
-    accept = base64.b64encode(hashlib.sha1(headers["sec-websocket-key"].encode() + GUID).digest())
-    sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                 b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
-    return target, headers
+    q = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
+    status, lines, body = answer(headers, q)
+    sock.sendall(("HTTP/1.1 %d %s\r\n" % (status, REASONS[status])
+                  + "".join(line + "\r\n" for line in lines) + "\r\n").encode() + body)
+    return target, headers, dict(status=status, headers=lines, body=body.decode())
 
 
 def serve(args):
@@ -167,14 +206,16 @@ def serve(args):
     while True:
         sock, addr = ls.accept()
         sock.settimeout(20)
-        target, headers = handshake(sock)
-        if target is None:
+        shook = handshake(sock)
+        if shook is None:
             sock.close()
             continue
+        target, headers, answered = shook
         u = urlsplit(target)
         q = {k: v[0] for k, v in parse_qs(u.query).items()}
         conn = Conn(sock, u.path, addr[1])
-        conn.ev("conn", extensions=[], request_headers=sorted(headers))
+        conn.ev("conn", extensions=[], request_headers=sorted(headers),
+                request_protocol=headers.get("sec-websocket-protocol"), answer=answered)
         try:
             conn.run([a for a in q.get("do", "").split(",") if a])
         except Closed as e:

@@ -12,7 +12,10 @@ manifest beside it: versions, and per connection what each peer was TOLD to send
 real-winhttp-wine is different: its client is winhttp/client.c (WinHTTP's WebSocket API, built
 with mingw-w64 and run under Wine in a throw-away WINEPREFIX), its servers are websockets and
 raw_peer.py, its connections are in winhttp_scenarios.py, and its manifest also lists every
-WinHTTP call the client made and what it returned.
+WinHTTP call the client made and what it returned.  real-winhttp-wine-upgrade is made the same
+way, with raw_peer.py alone answering the Upgrade with 403, 200 or a 101 that breaks RFC 6455
+section 4.1 (winhttp_scenarios.upgrade_connections()); its manifest adds per connection what
+the client offered and what the server answered.
 """
 
 import argparse
@@ -213,7 +216,33 @@ def winhttp_wine():
                 decode_as=["tcp.port==%d,http" % ports["ws"], "tcp.port==%d,http" % ports["raw"]])
 
 
-CAPTURES = [python_node, node_python, chromium_python, chromium_node, python_python, winhttp_wine]
+def winhttp_wine_upgrade():
+    port = winhttp_scenarios.PORTS["upgrade"]
+    return dict(name="real-winhttp-wine-upgrade", client="winhttp",
+                servers={"upgrade": dict(impl="raw", port=port)},
+                conns=winhttp_scenarios.upgrade_connections(),
+                decode_as=["tcp.port==%d,http" % port],
+                notes=[
+                    "The server (raw-socket) answers each Upgrade as server_answer says (status, "
+                    "header lines, body: what it wrote); handshake_defect names what the answer "
+                    "breaks (null: a correct 101): status-403, status-200, accept-wrong "
+                    "(RFC 6455 section 1.3's example Sec-WebSocket-Accept, not this key's hash), "
+                    "accept-missing, upgrade-missing (no Upgrade: websocket), "
+                    "protocol-not-offered, protocol-not-among-offered.  offered_protocol is the "
+                    "request's Sec-WebSocket-Protocol (null: none); upgraded is status == 101.",
+                    "After a 101 the server sends a text message and a close 1000 and the client "
+                    "answers with Receive, Receive, QueryCloseStatus, WinHttpWebSocketClose; "
+                    "after a 403 or a 200 the server sends nothing more (its body aside) and "
+                    "reads until the client's FIN, and the client makes the same calls whenever "
+                    "WinHttpWebSocketCompleteUpgrade returned a handle.",
+                    "close_frames after a 403 or a 200 are the bytes the client wrote after that "
+                    "HTTP response, read by the server as WebSocket frames; no WebSocket "
+                    "connection was established there (no 101).",
+                ])
+
+
+CAPTURES = [python_node, node_python, chromium_python, chromium_node, python_python, winhttp_wine,
+            winhttp_wine_upgrade]
 
 # ---------------------------------------------------------------- processes
 
@@ -545,7 +574,7 @@ class Recorder:
                 print("   %s" % conn["scenario"], flush=True)
                 calls = self.run_winhttp(conn)
                 path = "/" + conn["scenario"]
-                last = "end" if conn["server"] == "raw" else "closed"
+                last = "closed" if conn["server"] == "ws" else "end"
                 evs = self.server_events(servers[conn["server"]], path, last)
                 seen = [e for e in evs if e.get("event") == "conn"]
                 if len(seen) != 1:
@@ -569,7 +598,7 @@ class Recorder:
     def record_winhttp(self, cap, software, api):
         name = cap["name"]
         print("== %s" % name, flush=True)
-        refused = set(api["python-websockets"]["refused"])
+        refused = set(api.get("python-websockets", {}).get("refused", []))
         for conn in cap["conns"]:
             if conn["server"] == "ws" and conn["sclose"] in refused:
                 raise RuntimeError("%s: websockets refuses %s" % (conn["scenario"], conn["sclose"]))
@@ -584,23 +613,25 @@ class Recorder:
                          "Recorded on loopback by captures/record/record.sh; what each peer was "
                          "told to send and every WinHTTP call with its result are in %s.json"
                          % name)
-        impls = ["python-websockets", "raw-socket", "winhttp-wine"]
+        server_impls = sorted({IMPL[s["impl"]] for s in cap["servers"].values()})
+        impls = server_impls + ["winhttp-wine"]
+        close_code_api = {
+            "python-websockets": api.get("python-websockets"),
+            "raw-socket": {"refused": [], "empty_close_possible": True,
+                           "note": "captures/record/raw_peer.py writes any frame bytes"},
+            "winhttp-wine": {
+                "note": "WinHttpWebSocketClose/Shutdown take any USHORT status and a reason "
+                        "of at most 123 bytes; what Wine did with each is in winhttp_calls"},
+        }
         manifest = {
             "capture": name + ".pcapng",
             "recorded_by": "captures/record/record.sh",
             "client_impl": "winhttp-wine",
-            "server_impls": ["python-websockets", "raw-socket"],
+            "server_impls": server_impls,
             "software": software_for(impls, software),
             "decode_as": cap["decode_as"],
             "tls_keylog_embedded": False,
-            "close_code_api": {
-                "python-websockets": api["python-websockets"],
-                "raw-socket": {"refused": [], "empty_close_possible": True,
-                               "note": "captures/record/raw_peer.py writes any frame bytes"},
-                "winhttp-wine": {
-                    "note": "WinHttpWebSocketClose/Shutdown take any USHORT status and a reason "
-                            "of at most 123 bytes; what Wine did with each is in winhttp_calls"},
-            },
+            "close_code_api": {i: close_code_api[i] for i in impls},
             "notes": [
                 "close_frames lists, in order, the close frames of each connection as the server "
                 "saw them on its socket (raw-socket: every frame it wrote and read; "
@@ -619,7 +650,7 @@ class Recorder:
                 "client_port is the client's port on the server's accepted socket; the client's "
                 "WINHTTP_OPTION_CONNECTION_INFO reported the same (the QueryOption call).",
                 "Connections are identified by client_port and server_port (and request_path).",
-            ],
+            ] + cap.get("notes", []),
             "connections": entries,
         }
         with open(os.path.join(self.out, name + ".json"), "w", encoding="utf-8") as f:

@@ -3,13 +3,14 @@
 #
 #   sudo bash captures/record/record.sh [--only real-python-node ...]
 #   sudo bash captures/record/record.sh --only real-winhttp-wine     (about 1.5 minutes)
+#   sudo bash captures/record/record.sh --only real-winhttp-wine-upgrade  (opening handshakes)
 #
 # Needs root (dumpcap on lo, the wss:// server on port 443) and Debian 12.  Installs what the
 # selected captures need and is missing: python3-websockets, chromium, tshark/dumpcap/editcap,
 # openssl (apt-get), the Node `ws` package (npm ci, from node/package-lock.json), and for
-# real-winhttp-wine wine, wine64 and mingw-w64 (apt-get --no-install-recommends).  All traffic
-# stays on 127.0.0.1.  Not part of the test run; tests/test_real_captures.py checks the
-# committed results.
+# real-winhttp-wine and real-winhttp-wine-upgrade wine, wine64 and mingw-w64 (apt-get
+# --no-install-recommends).  All traffic stays on 127.0.0.1.  Not part of the test run;
+# tests/test_real_captures.py checks the committed results.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -45,7 +46,7 @@ if wants real-python-node real-node-python real-chromium-node; then
     command -v npm >/dev/null || need+=(npm)
 fi
 need_norec=()
-if wants real-winhttp-wine; then
+if wants real-winhttp-wine real-winhttp-wine-upgrade; then
     command -v wine >/dev/null || need_norec+=(wine wine64)
     command -v x86_64-w64-mingw32-gcc >/dev/null || need_norec+=(mingw-w64)
 fi

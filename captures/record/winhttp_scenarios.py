@@ -1,11 +1,15 @@
-"""The real-winhttp-wine capture: what each connection does, and its manifest entry.
+"""The real-winhttp-wine and real-winhttp-wine-upgrade captures: what each connection does,
+and its manifest entry.
 
 Used by record.py (which runs the processes).  Each connection is one run of the WinHTTP client
-(winhttp/client.c under Wine) against one of two servers on loopback:
+(winhttp/client.c under Wine) against one of these servers on loopback:
 
-  ws   Python `websockets` (py_peer.py server): echoes text, closes with sclose/sreason after
-       the first message, echoes a client's close payload verbatim
-  raw  raw_peer.py server: writes exactly the frames and TCP endings of its `do` actions
+  ws       Python `websockets` (py_peer.py server): echoes text, closes with sclose/sreason
+           after the first message, echoes a client's close payload verbatim
+  raw      raw_peer.py server: writes exactly the frames and TCP endings of its `do` actions
+  upgrade  raw_peer.py server on a port of its own, for real-winhttp-wine-upgrade
+           (upgrade_connections()): it answers the Upgrade as the connection's `answer` query
+           asks (403, 200, or a 101 that breaks RFC 6455 section 4.1), then runs `do`
 
 The client steps and raw actions are documented in winhttp/client.c and raw_peer.py.  A server
 close is always answered the same way: Receive (the CLOSE buffer), QueryCloseStatus, then
@@ -15,8 +19,8 @@ WinHttpWebSocketClose with the status QueryCloseStatus returned (an echo, RFC 64
 import struct
 from urllib.parse import quote, urlencode
 
-PORTS = {"ws": 47320, "raw": 47321}
-SERVER_IMPL = {"ws": "python-websockets", "raw": "raw-socket"}
+PORTS = {"ws": 47320, "raw": 47321, "upgrade": 47322}
+SERVER_IMPL = {"ws": "python-websockets", "raw": "raw-socket", "upgrade": "raw-socket"}
 
 # Codes websockets 10.4 refuses to send (py_peer.py probe); record.py checks this against the
 # probe of the installed version, so a scenario never asks websockets for a refused code.
@@ -67,9 +71,11 @@ def close_fields(payload, fin=True):
             (code is None or text is not None)}
 
 
-def W(scenario, server, steps, description, server_told, do=None, sclose=None, sreason=""):
+def W(scenario, server, steps, description, server_told, do=None, sclose=None, sreason="",
+      answer=None, defect=None):
     return dict(scenario=scenario, server=server, steps=steps, description=description,
-                told=server_told, do=do or [], sclose=sclose, sreason=sreason)
+                told=server_told, do=do or [], sclose=sclose, sreason=sreason,
+                answer=answer or {}, defect=defect)
 
 
 def server_close(code, description):
@@ -174,10 +180,82 @@ def connections():
     return conns
 
 
+# ---------------------------------------------------------------- the opening handshake
+
+SERVER_TEXT = "hello from the server"
+# After a 101 the server sends one text message and a close 1000; the client takes both
+# (Receive, Receive) and answers the close as in real-winhttp-wine (ANSWER).  After a 403 or a
+# 200 the server only reads (its body is all it sends), so whatever the client's calls put on
+# the wire is logged.
+AFTER_101 = ["frame:1:1:" + hexs(SERVER_TEXT), frame(close_payload(1000)), "readclose", "fin"]
+UPGRADE_STEPS = ["query-protocol", "recv"] + ANSWER
+
+# handshake_defect values: what the answer breaks (None: a correct 101).
+DEFECTS = {
+    "status-403": "403 Forbidden instead of 101",
+    "status-200": "200 OK instead of 101",
+    "accept-wrong": "101 whose Sec-WebSocket-Accept is not the hash of the request's key",
+    "accept-missing": "101 without Sec-WebSocket-Accept",
+    "upgrade-missing": "101 without Upgrade: websocket (Connection: Upgrade kept)",
+    "protocol-not-offered": "101 with a Sec-WebSocket-Protocol the client did not offer "
+                            "(it offered none)",
+    "protocol-not-among-offered": "101 with a Sec-WebSocket-Protocol other than the one the "
+                                  "client offered",
+}
+
+
+def U(scenario, answer, defect, description, offered=None):
+    """One opening-handshake connection: `answer` holds raw_peer.py's answer keys."""
+    upgraded = answer.get("answer", "101") == "101"
+    steps = (["proto:" + offered] if offered else []) + UPGRADE_STEPS
+    if upgraded:
+        told_ = told(close_payload(1000), tcp="FIN after the client's close")
+        told_["text_message"] = SERVER_TEXT
+        do = AFTER_101
+    else:
+        told_ = told(None, tcp="none: reads until the client's FIN or RST")
+        do = ["drain"]
+    told_["answer"] = DEFECTS[defect] if defect else "a correct 101"
+    conn = W(scenario, "upgrade", steps, description, told_, do=do, answer=answer, defect=defect)
+    conn["offered"] = offered
+    return conn
+
+
+def upgrade_connections():
+    """real-winhttp-wine-upgrade: answers to the Upgrade other than a correct 101."""
+    return [
+        U("upgrade-403", {"answer": "403"}, "status-403",
+          "the server answers the Upgrade with 403 Forbidden and a short text body "
+          "(Content-Length), then only reads"),
+        U("upgrade-200", {"answer": "200"}, "status-200",
+          "the server answers the Upgrade with 200 OK and a short text body (Content-Length), "
+          "then only reads"),
+        U("upgrade-101-wrong-accept", {"accept": "wrong"}, "accept-wrong",
+          "101 whose Sec-WebSocket-Accept is RFC 6455 section 1.3's example (valid base64 of a "
+          "SHA-1, not of this request's key); then a text message and a close 1000"),
+        U("upgrade-101-no-accept", {"accept": "none"}, "accept-missing",
+          "101 without Sec-WebSocket-Accept; then a text message and a close 1000"),
+        U("upgrade-101-no-upgrade-header", {"upgrade": "none"}, "upgrade-missing",
+          "101 without Upgrade: websocket (Connection: Upgrade kept); then a text message and a "
+          "close 1000"),
+        U("upgrade-101-protocol-not-offered", {"protocol": "chat"}, "protocol-not-offered",
+          "101 with Sec-WebSocket-Protocol: chat, the client offered no subprotocol; then a text "
+          "message and a close 1000"),
+        U("upgrade-101-protocol-not-among-offered", {"protocol": "superchat"},
+          "protocol-not-among-offered",
+          "the client offers Sec-WebSocket-Protocol: chat, the 101 selects superchat; then a "
+          "text message and a close 1000", offered="chat"),
+        U("upgrade-101-protocol-echoed", {"protocol": "chat"}, None,
+          "control: the client offers chat, a correct 101 selects chat; then a text message and "
+          "a close 1000", offered="chat"),
+    ]
+
+
 def request_path(conn):
     path = "/" + conn["scenario"]
-    if conn["server"] == "raw":
-        return path + "?do=" + ",".join(conn["do"])
+    if conn["server"] != "ws":
+        answer = "".join("%s=%s&" % kv for kv in conn["answer"].items())
+        return path + "?" + answer + "do=" + ",".join(conn["do"])
     if conn["sclose"] is not None:
         q = {"sclose": str(conn["sclose"]), "after": "1", "sreason": conn["sreason"]}
         return path + "?" + urlencode(q, quote_via=quote)
@@ -196,7 +274,7 @@ def close_frames(conn, calls, server_events):
     the raw server logs every frame it sent and read; for websockets, the frame it was told to
     send and what it reports receiving (it echoes a client's close payload verbatim)."""
     frames = []
-    if conn["server"] == "raw":
+    if conn["server"] != "ws":
         for e in server_events:
             if e.get("event") in ("sent", "got") and e.get("opcode") == 8:
                 f = close_fields(bytes.fromhex(e["payload_hex"]), e["fin"])
@@ -226,9 +304,23 @@ def close_frames(conn, calls, server_events):
     return [dict(by=f.pop("by"), kind=f.pop("kind"), **f) for f in frames]
 
 
+def handshake_fields(conn, server_events):
+    """The opening handshake of an `upgrade` connection: what the client offered and what the
+    server answered (from the server's own log of what it wrote)."""
+    seen = [e for e in server_events if e.get("event") == "conn"][0]
+    answer = seen["answer"]
+    return {
+        "offered_protocol": seen["request_protocol"],
+        "server_answer": {"status": answer["status"], "headers": answer["headers"],
+                          "body": answer["body"]},
+        "upgraded": answer["status"] == 101,
+        "handshake_defect": conn["defect"],
+    }
+
+
 def entry(conn, calls, server_events, client_port):
     frames = close_frames(conn, calls, server_events)
-    return {
+    out = {
         "scenario": conn["scenario"],
         "description": conn["description"],
         "client": "winhttp-wine",
@@ -249,3 +341,6 @@ def entry(conn, calls, server_events, client_port):
         "server_log": [{k: v for k, v in e.items() if k not in ("path", "remote_port")}
                        for e in server_events],
     }
+    if conn["server"] == "upgrade":
+        out.update(handshake_fields(conn, server_events))
+    return out

@@ -21,6 +21,13 @@
  *                         upgrade (right after WinHttpOpen / WinHttpOpenRequest), in their order
  *   sleep:MS              Sleep
  *   closews               WinHttpCloseHandle(websocket)
+ *   proto:NAME            offer the subprotocol NAME: WinHttpAddRequestHeaders adds
+ *                         `Sec-WebSocket-Protocol: NAME` before WinHttpSendRequest
+ *   query-protocol        WinHttpQueryHeaders for the response's Sec-WebSocket-Protocol (what an
+ *                         application reads to learn the server's choice), before
+ *                         WinHttpWebSocketCompleteUpgrade
+ *
+ * proto and query-protocol belong to the upgrade, wherever they stand among the steps.
  *
  * Every WinHTTP call is one JSON line on stdout, in order: {"call": name, "ok": bool,
  * "error": the returned DWORD or GetLastError(), "error_name", "ms": how long the call took,
@@ -38,6 +45,10 @@
 static HINTERNET session, connection, request, websocket;
 static int have_query_status;
 static USHORT last_query_status = 1000;
+static const char *offered_protocol; /* proto:NAME */
+static int query_protocol;           /* query-protocol */
+
+static wchar_t *widen(const char *s);
 
 static const char *error_name(DWORD e)
 {
@@ -215,6 +226,18 @@ static int upgrade(const wchar_t *host, INTERNET_PORT port, const wchar_t *path)
            ", \"option\": \"WINHTTP_OPTION_UPGRADE_TO_WEB_SOCKET\"");
     if (!ok) return 0;
 
+    if (offered_protocol) {
+        char header[200];
+        snprintf(header, sizeof header, "Sec-WebSocket-Protocol: %s", offered_protocol);
+        t0 = GetTickCount();
+        ok = WinHttpAddRequestHeaders(request, widen(header), (DWORD)-1L, WINHTTP_ADDREQ_FLAG_ADD);
+        err = ok ? ERROR_SUCCESS : GetLastError();
+        snprintf(extra, sizeof extra, ", \"header\": \"%s\"", header);
+        report("WinHttpAddRequestHeaders", ok, err, GetTickCount() - t0, extra);
+        if (!ok)
+            return 0;
+    }
+
     t0 = GetTickCount();
     ok = WinHttpSendRequest(request, WINHTTP_NO_ADDITIONAL_HEADERS, 0, NULL, 0, 0, 0);
     err = ok ? ERROR_SUCCESS : GetLastError();
@@ -235,6 +258,21 @@ static int upgrade(const wchar_t *host, INTERNET_PORT port, const wchar_t *path)
     snprintf(extra, sizeof extra, ", \"query\": \"WINHTTP_QUERY_STATUS_CODE\", \"http_status\": %lu",
              (unsigned long)status);
     report("WinHttpQueryHeaders", ok, err, GetTickCount() - t0, extra);
+
+    if (query_protocol) {
+        wchar_t value[128];
+        char ascii[128];
+        size = sizeof value;
+        t0 = GetTickCount();
+        ok = WinHttpQueryHeaders(request, WINHTTP_QUERY_CUSTOM, L"Sec-WebSocket-Protocol", value,
+                                 &size, WINHTTP_NO_HEADER_INDEX);
+        err = ok ? ERROR_SUCCESS : GetLastError();
+        if (!ok || !WideCharToMultiByte(CP_ACP, 0, value, -1, ascii, sizeof ascii, NULL, NULL))
+            ascii[0] = 0;
+        snprintf(extra, sizeof extra, ", \"query\": \"Sec-WebSocket-Protocol\"%s%s%s",
+                 ok ? ", \"value\": \"" : "", ok ? ascii : "", ok ? "\"" : "");
+        report("WinHttpQueryHeaders", ok, err, GetTickCount() - t0, extra);
+    }
 
     /* The local address of the connection (the client's TCP port), as WinHTTP reports it. */
     {
@@ -353,6 +391,10 @@ int main(int argc, char **argv)
     }
     for (i = 4; i < argc; i++) {
         struct option o;
+        if (!strncmp(argv[i], "proto:", 6))
+            offered_protocol = argv[i] + 6;
+        if (!strcmp(argv[i], "query-protocol"))
+            query_protocol = 1;
         if (strncmp(argv[i], "opt:", 4)) continue;
         if (!parse_option(argv[i] + 4, &o)) {
             fprintf(stderr, "bad option step %s\n", argv[i]);
@@ -388,6 +430,8 @@ int main(int argc, char **argv)
             Sleep(strtoul(s + 6, NULL, 10));
         } else if (!strcmp(s, "closews")) {
             close_handle("websocket", &websocket);
+        } else if (!strncmp(s, "proto:", 6) || !strcmp(s, "query-protocol")) {
+            /* done during the upgrade */
         } else {
             fprintf(stderr, "unknown step %s\n", s);
             return 2;
