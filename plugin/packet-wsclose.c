@@ -440,12 +440,20 @@ expert_fields_referenced(void)
     return false;
 }
 
-/* Whether anything reads expert items: the expert tap (tshark -z expert, the GUI's Expert
- * Information), or a filter, column or field list on their fields. */
+/* Whether the expert tap reads expert items: tshark -z expert, the GUI's Expert
+ * Information. */
+static bool
+experts_tapped(void)
+{
+    return have_tap_listener(expert_tap_id);
+}
+
+/* Whether anything reads expert items: the expert tap, or a filter, column or field list on
+ * their fields. */
 static bool
 experts_wanted(void)
 {
-    return have_tap_listener(expert_tap_id) || expert_fields_referenced();
+    return experts_tapped() || expert_fields_referenced();
 }
 
 /*
@@ -933,7 +941,8 @@ proto_register_wsclose(void)
                                    10, &pref_close_timeout);
 
     register_init_routine(wsclose_init);
-    wsclose_watch_register(proto_wsclose, draw_end, wsclose_upgrade_view_draw, experts_wanted);
+    wsclose_watch_register(proto_wsclose, draw_end, wsclose_upgrade_view_draw,
+                           wsclose_upgrade_view_wanted, experts_wanted, experts_tapped);
     wsclose_view_register(proto_wsclose);
     wsclose_upgrade_view_register(proto_wsclose);
     wsclose_note_register(proto_wsclose);

@@ -127,8 +127,8 @@ wsclose_api_end_without_close(bool client_ends, bool client_sent_close)
 wsclose_upgrade_call_t
 wsclose_api_complete_upgrade(unsigned status, bool rfc_valid, wsclose_impl_t impl)
 {
-    /* Wine 8 takes any response, 101 or not, and returns a handle (its Receive then fails
-     * on a non-101 with 12152): captures/real-winhttp-wine-upgrade. */
+    /* Wine 8 takes any response, 101 or not, and returns a handle; after a 403 or 200 its
+     * Receive reads the response's body as frames (captures/real-winhttp-wine-upgrade). */
     if (impl == WSCLOSE_IMPL_WINE8)
         return WSCLOSE_UPGRADE_CALL_HANDLE;
     /* The reference: "Calling it with any other status code will result in a failure". */

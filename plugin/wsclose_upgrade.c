@@ -130,34 +130,53 @@ set_value(wsclose_http_value_t *v, const uint8_t *ptr, size_t len, bool keep_fir
 static void
 header_line(const uint8_t *line, size_t len, wsclose_http_head_t *out)
 {
-    size_t colon = 0, start, end;
+    const uint8_t *colon = memchr(line, ':', len);
+    size_t name_len, start, end;
+    wsclose_http_value_t v;
 
-    while (colon < len && line[colon] != ':')
-        colon++;
-    if (colon == len)
+    if (!colon)
         return;
-    start = colon + 1;
+    name_len = (size_t)(colon - line);
+    /* Most header lines are none of these: their name's length alone says so. */
+    if (name_len != 7 && name_len != 10 && name_len != 17 && name_len != 20 && name_len != 22 &&
+        name_len != 24)
+        return;
+    start = name_len + 1;
     end = len;
     while (start < end && is_ows(line[start]))
         start++;
     while (end > start && is_ows(line[end - 1]))
         end--;
-    {
-        wsclose_http_value_t v = {line + start, end - start, true};
-
-        if (equal_nocase(line, colon, "upgrade")) {
+    v.ptr = line + start;
+    v.len = end - start;
+    v.present = true;
+    switch (name_len) {
+    case 7:
+        if (equal_nocase(line, name_len, "upgrade"))
             out->upgrade_websocket = out->upgrade_websocket || list_has_token(&v, "websocket");
-        } else if (equal_nocase(line, colon, "connection")) {
+        break;
+    case 10:
+        if (equal_nocase(line, name_len, "connection"))
             out->connection_upgrade = out->connection_upgrade || list_has_token(&v, "upgrade");
-        } else if (equal_nocase(line, colon, "sec-websocket-key")) {
+        break;
+    case 17:
+        if (equal_nocase(line, name_len, "sec-websocket-key"))
             set_value(&out->key, v.ptr, v.len, false);
-        } else if (equal_nocase(line, colon, "sec-websocket-accept")) {
+        break;
+    case 20:
+        if (equal_nocase(line, name_len, "sec-websocket-accept"))
             set_value(&out->accept, v.ptr, v.len, false);
-        } else if (equal_nocase(line, colon, "sec-websocket-protocol")) {
+        break;
+    case 22:
+        if (equal_nocase(line, name_len, "sec-websocket-protocol"))
             set_value(&out->protocol, v.ptr, v.len, true);
-        } else if (equal_nocase(line, colon, "sec-websocket-extensions")) {
+        break;
+    case 24:
+        if (equal_nocase(line, name_len, "sec-websocket-extensions"))
             set_value(&out->extensions, v.ptr, v.len, true);
-        }
+        break;
+    default:
+        break;
     }
 }
 
@@ -194,89 +213,92 @@ wsclose_http_head_parse(const uint8_t *msg, size_t len, wsclose_http_head_t *out
     return !first;
 }
 
-/* SHA-1 (FIPS 180-4), for the one 60-odd-byte input the handshake hashes. */
-typedef struct {
-    uint32_t h[5];
-    uint8_t block[64];
-    size_t fill;
-    uint64_t total;
-} sha1_t;
-
+/* SHA-1 (FIPS 180-4) of one short message: the handshake hashes a key of a few dozen bytes
+ * and the GUID, two or three blocks. */
 static uint32_t
 rol(uint32_t x, unsigned n)
 {
     return (x << n) | (x >> (32 - n));
 }
 
+/* One 64-byte block.  The rounds are written out (a 16-word rolling schedule, no loop over
+ * the round functions): every connection's 101 is hashed, in every mode that shows it. */
+#define SHA1_W(i)                                                                                  \
+    (w[(i)&15] = rol(w[((i) + 13) & 15] ^ w[((i) + 8) & 15] ^ w[((i) + 2) & 15] ^ w[(i)&15], 1))
+#define SHA1_ROUND(a, b, c, d, e, f, k, wi)                                                        \
+    do {                                                                                           \
+        e += rol(a, 5) + (f) + (k) + (wi);                                                         \
+        b = rol(b, 30);                                                                            \
+    } while (0)
+#define SHA1_F0(b, c, d) ((d) ^ ((b) & ((c) ^ (d))))
+#define SHA1_F1(b, c, d) ((b) ^ (c) ^ (d))
+#define SHA1_F2(b, c, d) (((b) & (c)) | ((d) & ((b) | (c))))
+#define SHA1_FIVE(i, F, k, W)                                                                      \
+    do {                                                                                           \
+        SHA1_ROUND(a, b, c, d, e, F(b, c, d), k, W(i));                                            \
+        SHA1_ROUND(e, a, b, c, d, F(a, b, c), k, W((i) + 1));                                      \
+        SHA1_ROUND(d, e, a, b, c, F(e, a, b), k, W((i) + 2));                                      \
+        SHA1_ROUND(c, d, e, a, b, F(d, e, a), k, W((i) + 3));                                      \
+        SHA1_ROUND(b, c, d, e, a, F(c, d, e), k, W((i) + 4));                                      \
+    } while (0)
+#define SHA1_W0(i) w[i]
+
 static void
-sha1_block(sha1_t *s)
+sha1_block(uint32_t h[5], const uint8_t *block)
 {
-    uint32_t w[80], a, b, c, d, e, f, k, t;
+    uint32_t w[16], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
     unsigned i;
 
     for (i = 0; i < 16; i++)
-        w[i] = (uint32_t)s->block[4 * i] << 24 | (uint32_t)s->block[4 * i + 1] << 16 |
-               (uint32_t)s->block[4 * i + 2] << 8 | s->block[4 * i + 3];
-    for (i = 16; i < 80; i++)
-        w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4];
-    for (i = 0; i < 80; i++) {
-        if (i < 20)
-            f = (b & c) | (~b & d), k = 0x5A827999;
-        else if (i < 40)
-            f = b ^ c ^ d, k = 0x6ED9EBA1;
-        else if (i < 60)
-            f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
-        else
-            f = b ^ c ^ d, k = 0xCA62C1D6;
-        t = rol(a, 5) + f + e + k + w[i];
-        e = d, d = c, c = rol(b, 30), b = a, a = t;
-    }
-    s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d, s->h[4] += e;
-}
-
-static void
-sha1_update(sha1_t *s, const uint8_t *p, size_t len)
-{
-    s->total += len;
-    while (len--) {
-        s->block[s->fill++] = *p++;
-        if (s->fill == 64) {
-            sha1_block(s);
-            s->fill = 0;
-        }
-    }
-}
-
-static void
-sha1_final(sha1_t *s, uint8_t digest[20])
-{
-    const uint64_t bits = s->total * 8;
-    const uint8_t pad = 0x80, zero = 0;
-    uint8_t len_be[8];
-    unsigned i;
-
-    sha1_update(s, &pad, 1);
-    while (s->fill != 56)
-        sha1_update(s, &zero, 1);
-    for (i = 0; i < 8; i++)
-        len_be[i] = (uint8_t)(bits >> (56 - 8 * i));
-    sha1_update(s, len_be, 8);
-    for (i = 0; i < 20; i++)
-        digest[i] = (uint8_t)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+        w[i] = (uint32_t)block[4 * i] << 24 | (uint32_t)block[4 * i + 1] << 16 |
+               (uint32_t)block[4 * i + 2] << 8 | block[4 * i + 3];
+    SHA1_FIVE(0, SHA1_F0, 0x5A827999u, SHA1_W0);
+    SHA1_FIVE(5, SHA1_F0, 0x5A827999u, SHA1_W0);
+    SHA1_FIVE(10, SHA1_F0, 0x5A827999u, SHA1_W0);
+    SHA1_ROUND(a, b, c, d, e, SHA1_F0(b, c, d), 0x5A827999u, w[15]);
+    SHA1_ROUND(e, a, b, c, d, SHA1_F0(a, b, c), 0x5A827999u, SHA1_W(16));
+    SHA1_ROUND(d, e, a, b, c, SHA1_F0(e, a, b), 0x5A827999u, SHA1_W(17));
+    SHA1_ROUND(c, d, e, a, b, SHA1_F0(d, e, a), 0x5A827999u, SHA1_W(18));
+    SHA1_ROUND(b, c, d, e, a, SHA1_F0(c, d, e), 0x5A827999u, SHA1_W(19));
+    for (i = 20; i < 40; i += 5)
+        SHA1_FIVE(i, SHA1_F1, 0x6ED9EBA1u, SHA1_W);
+    for (i = 40; i < 60; i += 5)
+        SHA1_FIVE(i, SHA1_F2, 0x8F1BBCDCu, SHA1_W);
+    for (i = 60; i < 80; i += 5)
+        SHA1_FIVE(i, SHA1_F1, 0xCA62C1D6u, SHA1_W);
+    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
 }
 
 void
 wsclose_upgrade_accept(const uint8_t *key, size_t key_len, char out[WSCLOSE_ACCEPT_LEN + 1])
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    sha1_t s = {{0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0}, {0}, 0, 0};
+    const size_t guid_len = sizeof(WEBSOCKET_GUID) - 1;
+    /* The message, its 0x80, zeros and its 64-bit length in bits: whole blocks. */
+    uint8_t msg[3 * 64];
+    uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
     uint8_t d[21];
-    unsigned i, o = 0;
+    size_t len, padded, i;
+    uint64_t bits;
+    unsigned o = 0;
 
-    sha1_update(&s, key, key_len);
-    sha1_update(&s, (const uint8_t *)WEBSOCKET_GUID, sizeof(WEBSOCKET_GUID) - 1);
-    sha1_final(&s, d);
+    /* Keys are 24 characters; one longer than the buffer allows is hashed cut (it is no
+     * valid key, and its accept matches nothing a server computes from it anyway). */
+    if (key_len > sizeof(msg) - 9 - guid_len)
+        key_len = sizeof(msg) - 9 - guid_len;
+    len = key_len + guid_len;
+    padded = (len + 9 + 63) / 64 * 64;
+    memcpy(msg, key, key_len);
+    memcpy(msg + key_len, WEBSOCKET_GUID, guid_len);
+    msg[len] = 0x80;
+    memset(msg + len + 1, 0, padded - len - 1);
+    bits = (uint64_t)len * 8;
+    for (i = 0; i < 8; i++)
+        msg[padded - 1 - i] = (uint8_t)(bits >> (8 * i));
+    for (i = 0; i < padded; i += 64)
+        sha1_block(h, msg + i);
+    for (i = 0; i < 20; i++)
+        d[i] = (uint8_t)(h[i / 4] >> (24 - 8 * (i % 4)));
     d[20] = 0;
     /* 20 bytes: six groups of three and one of two, padded with one '='. */
     for (i = 0; i < 21; i += 3) {

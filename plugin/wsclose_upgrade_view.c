@@ -40,6 +40,74 @@ static const struct {
     {WSCLOSE_UPGRADE_UNOFFERED_EXTENSION, &ei_wsclose_upgrade_unoffered_extension},
 };
 
+/* Whether the item's field is named by a filter, column or field list. */
+static bool
+referenced(int hf)
+{
+    return proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
+}
+
+static bool
+own_field(int hf)
+{
+    size_t i;
+
+    if (hf == hf_wsclose_upgrade_request_in || hf == hf_wsclose_upgrade_accept_expected ||
+        hf == hf_wsclose_api_upgrade || hf == ei_wsclose_upgrade_refused.hf)
+        return true;
+    for (i = 0; i < G_N_ELEMENTS(problem_items); i++)
+        if (hf == problem_items[i].ei->hf)
+            return true;
+    return false;
+}
+
+/* Per file, from the first upgrade on (references are in place by then): whether a filter,
+ * column or field list names one of the items, and whether it names other wsclose fields
+ * only (then a shown tree prints those alone: tshark 4.0 shows the tree of
+ * -T fields -e wsclose.winhttp). */
+static struct {
+    bool known;
+    bool own;
+    bool others_only;
+} refs;
+
+static void
+learn_references(void)
+{
+    void *cookie = NULL;
+    header_field_info *hfi;
+    bool others = false;
+
+    refs.own = false;
+    for (hfi = proto_get_first_protocol_field(proto_wsclose, &cookie); hfi;
+         hfi = proto_get_next_protocol_field(proto_wsclose, &cookie)) {
+        if (hfi->ref_type == HF_REF_TYPE_NONE)
+            continue;
+        if (own_field(hfi->id))
+            refs.own = true;
+        else
+            others = true;
+    }
+    refs.others_only = others && !refs.own;
+    refs.known = true;
+}
+
+static void
+forget_references(void)
+{
+    refs.known = false;
+}
+
+bool
+wsclose_upgrade_view_wanted(proto_tree *tree)
+{
+    if (!refs.known)
+        learn_references();
+    if (refs.own)
+        return true;
+    return tree && PTREE_DATA(tree)->visible && !refs.others_only && !referenced(proto_wsclose);
+}
+
 void
 wsclose_upgrade_view_draw(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
                           const wsclose_upgrade_result_t *result)
@@ -137,6 +205,7 @@ wsclose_upgrade_view_register(int proto)
     expert_module_t *expert_wsclose;
 
     proto_wsclose = proto;
+    register_init_routine(forget_references);
     proto_register_field_array(proto, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert_wsclose = expert_register_protocol(proto);

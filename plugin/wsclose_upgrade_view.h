@@ -17,6 +17,10 @@
 void wsclose_upgrade_view_draw(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
                                const wsclose_upgrade_result_t *result);
 
+/* The watch's wsclose_upgrade_wanted_fn: a filter, column or field on one of the items, or a
+ * shown tree where no filter or field list names only other wsclose fields. */
+bool wsclose_upgrade_view_wanted(proto_tree *tree);
+
 /* From proto_register_wsclose. */
 void wsclose_upgrade_view_register(int proto_wsclose);
 

@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include <epan/conversation.h>
+#include <epan/address.h>
 #include <epan/dissectors/packet-http.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <epan/epan_dissect.h>
@@ -43,9 +43,11 @@ static struct {
     protocol_t *wsclose_protocol;
     wsclose_draw_end_fn draw_end;
     wsclose_draw_upgrade_fn draw_upgrade;
+    wsclose_upgrade_wanted_fn upgrade_wanted;
+    wsclose_experts_wanted_fn experts_tapped;
     int tcp_tap_id;
     int http_tap_id;
-    wmem_map_t *offers;   /* conversation -> upgrade_offer_t: an Upgrade request not answered */
+    wmem_map_t *offers;   /* connection_key() -> upgrade_offer_t: an Upgrade not answered yet */
     wmem_map_t *upgrades; /* frame -> wsclose_upgrade_result_t: a response with problems */
     int upgrade_tapdata;
     bool upgrade_active;
@@ -99,11 +101,34 @@ watch_experts(void)
     watch.ends_registered = true;
 }
 
-/* An Upgrade request not answered yet, in its conversation's entry. */
+/* An Upgrade request not answered yet, under its connection's key. */
 typedef struct {
+    address client, server;
+    uint32_t client_port, server_port;
     uint32_t request_frame;
     wsclose_upgrade_offer_t offer;
 } upgrade_offer_t;
+
+/* The key of a connection's pending request, from the request (client to server) or the
+ * response (server to client); the entry holds the endpoints to tell a collision. */
+static void *
+connection_key(packet_info *pinfo, bool response)
+{
+    const address *client = response ? &pinfo->dst : &pinfo->src;
+    const address *server = response ? &pinfo->src : &pinfo->dst;
+    const uint32_t ports =
+        response ? pinfo->destport << 16 | pinfo->srcport : pinfo->srcport << 16 | pinfo->destport;
+
+    return GUINT_TO_POINTER(add_address_to_hash(add_address_to_hash(ports, client), server) | 1);
+}
+
+static bool
+same_connection(const upgrade_offer_t *offer, packet_info *pinfo)
+{
+    return offer->client_port == pinfo->destport && offer->server_port == pinfo->srcport &&
+           addresses_equal(&offer->client, &pinfo->dst) &&
+           addresses_equal(&offer->server, &pinfo->src);
+}
 
 /* A head is looked for in its first bytes only: an upgrade's headers are short. */
 #define HTTP_HEAD_MAX 8192
@@ -163,29 +188,38 @@ draw_upgrade_once(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
 }
 
 /* An HTTP message of this frame (an http tap's data): a WebSocket Upgrade request is kept
- * until its response, which is checked against it.  Only where a tree is built or expert
- * items are read: nothing else shows the result. */
+ * until its response, which is checked against it.  Only where the result shows
+ * (upgrade_wanted): hashing every key costs the modes that do not show it. */
 static void
 examine_http(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const http_info_value_t *http)
 {
     const bool response = http->response_code != 0;
-    conversation_t *conv;
     wsclose_http_head_t head;
     wsclose_upgrade_result_t result, *kept;
     upgrade_offer_t *offer;
+    void *key;
 
-    if ((!tree && !watch.experts_wanted()) || !http_head(tvb, pinfo, response, &head))
+    /* An upgrade is a GET (RFC 6455 4.1). */
+    if (!response && (!http->request_method || strcmp(http->request_method, "GET") != 0))
         return;
-    conv = find_conversation_pinfo(pinfo, 0);
-    if (!conv)
+    if (!watch.upgrade_wanted(tree) && !watch.experts_tapped())
         return;
+    if (!http_head(tvb, pinfo, response, &head))
+        return;
+    key = connection_key(pinfo, response);
     if (!response) {
-        upgrade_offer_t fresh;
+        wsclose_upgrade_offer_t fresh;
 
-        if (!wsclose_upgrade_offer(&head, &fresh.offer))
+        if (!wsclose_upgrade_offer(&head, &fresh))
             return;
-        fresh.request_frame = pinfo->num;
-        wmem_map_insert(watch.offers, conv, wmem_memdup(wmem_file_scope(), &fresh, sizeof(fresh)));
+        offer = wmem_new(wmem_file_scope(), upgrade_offer_t);
+        offer->offer = fresh;
+        copy_address_wmem(wmem_file_scope(), &offer->client, &pinfo->src);
+        copy_address_wmem(wmem_file_scope(), &offer->server, &pinfo->dst);
+        offer->client_port = pinfo->srcport;
+        offer->server_port = pinfo->destport;
+        offer->request_frame = pinfo->num;
+        wmem_map_insert(watch.offers, key, offer);
         /* Its response's items are expert items too. */
         watch_experts();
         return;
@@ -193,9 +227,10 @@ examine_http(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const http_inf
     /* An interim response: the final one follows. */
     if (head.status >= 100 && head.status < 200 && head.status != 101)
         return;
-    offer = (upgrade_offer_t *)wmem_map_remove(watch.offers, conv);
-    if (!offer)
+    offer = (upgrade_offer_t *)wmem_map_lookup(watch.offers, key);
+    if (!offer || !same_connection(offer, pinfo))
         return;
+    wmem_map_remove(watch.offers, key);
     result.problems = wsclose_upgrade_check(&offer->offer, &head, result.expected_accept);
     if (!result.problems)
         return;
@@ -342,11 +377,15 @@ watch_cleanup(void)
 void
 wsclose_watch_register(int proto_wsclose, wsclose_draw_end_fn draw_end,
                        wsclose_draw_upgrade_fn draw_upgrade,
-                       wsclose_experts_wanted_fn experts_wanted)
+                       wsclose_upgrade_wanted_fn upgrade_wanted,
+                       wsclose_experts_wanted_fn experts_wanted,
+                       wsclose_experts_wanted_fn experts_tapped)
 {
     watch.proto_wsclose = proto_wsclose;
     watch.draw_end = draw_end;
     watch.draw_upgrade = draw_upgrade;
+    watch.upgrade_wanted = upgrade_wanted;
+    watch.experts_tapped = experts_tapped;
     watch.experts_wanted = experts_wanted;
     /* No protocol of its own: a postdissector with one would have its layer added to and
      * removed from every packet's layer list (it adds no layer: the abort items are

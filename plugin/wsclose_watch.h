@@ -32,14 +32,22 @@ typedef struct {
 typedef void (*wsclose_draw_upgrade_fn)(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
                                         const wsclose_upgrade_result_t *result);
 
+/* Whether the tree shows an upgrade's items (shown, or a filter, column or field on them). */
+typedef bool (*wsclose_upgrade_wanted_fn)(proto_tree *tree);
+
 /* Whether anything reads expert items now (then the ends are found during the dissection,
  * so that their expert items reach every reader). */
 typedef bool (*wsclose_experts_wanted_fn)(void);
 
-/* From proto_register_wsclose. */
+/* From proto_register_wsclose.  experts_tapped: whether the expert tap reads expert items
+ * (tshark -z expert, the GUI's Expert Information), which checks upgrades too; not a mere
+ * reference to Wireshark's expert fields, which tshark 4.0's -T fields makes whatever it
+ * prints. */
 void wsclose_watch_register(int proto_wsclose, wsclose_draw_end_fn draw_end,
                             wsclose_draw_upgrade_fn draw_upgrade,
-                            wsclose_experts_wanted_fn experts_wanted);
+                            wsclose_upgrade_wanted_fn upgrade_wanted,
+                            wsclose_experts_wanted_fn experts_wanted,
+                            wsclose_experts_wanted_fn experts_tapped);
 
 /* From proto_reg_handoff_wsclose. */
 void wsclose_watch_handoff(void);

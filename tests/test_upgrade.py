@@ -18,6 +18,7 @@ import unittest
 from wsharness import CAPTURES, PASSES, PluginTestCase, pdml_experts, z_expert
 
 CAPTURE = "diag-upgrade.pcapng"
+WINE = "real-winhttp-wine-upgrade.pcapng"
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 MUST_FAIL = (": an RFC 6455 client must fail the connection (4.1); WinHTTP's behaviour is "
@@ -153,13 +154,84 @@ class TestUpgradeResponses(PluginTestCase):
         """Every other capture's upgrades are correct (real browsers, libraries and Wine
         offering subprotocols and extensions among them)."""
         names = sorted(n for n in os.listdir(CAPTURES)
-                       if n.endswith((".pcap", ".pcapng")) and n != CAPTURE)
+                       if n.endswith((".pcap", ".pcapng")) and n not in (CAPTURE, WINE))
         self.assertGreater(len(names), 20)
         for capture in names:
             with self.subTest(capture=capture):
                 rows = self.ts.fields(capture, ["frame.number"], "-Y",
                                       "wsclose.upgrade.request_in")
                 self.assertEqual(rows, [])
+
+
+# What each defect the recorder's server put in its answer must give on the response.
+WINE_EXPECTED = {
+    "status-403": [("wsclose.upgrade_refused", "Warning", "Response", REFUSED % 403)],
+    "status-200": [("wsclose.upgrade_refused", "Warning", "Response", REFUSED % 200)],
+    "accept-wrong": [("wsclose.upgrade_wrong_accept", "Warning", "Protocol",
+                      PROBLEMS["wsclose.upgrade_wrong_accept"])],
+    "accept-missing": [("wsclose.upgrade_no_accept", "Warning", "Protocol",
+                        PROBLEMS["wsclose.upgrade_no_accept"])],
+    "upgrade-missing": [("wsclose.upgrade_no_upgrade", "Warning", "Protocol",
+                         PROBLEMS["wsclose.upgrade_no_upgrade"])],
+    "protocol-not-offered": [("wsclose.upgrade_unoffered_protocol", "Warning", "Protocol",
+                              PROBLEMS["wsclose.upgrade_unoffered_protocol"])],
+    "protocol-not-among-offered": [("wsclose.upgrade_unoffered_protocol", "Warning", "Protocol",
+                                    PROBLEMS["wsclose.upgrade_unoffered_protocol"])],
+    None: [],
+}
+
+
+class TestRealWinhttpUpgrades(PluginTestCase):
+    """A WinHTTP client under Wine 8 against each kind of answer: the items on the response
+    frames, and the Wine claims of the texts ("Wine 8 accepts it", "returns a handle")
+    against what its calls returned."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        with open(os.path.join(CAPTURES, WINE.replace(".pcapng", ".json")),
+                  encoding="utf-8") as f:
+            cls.manifest = json.load(f)
+
+    def responses(self):
+        """{tcp.stream: response frame} of the capture's HTTP responses, from tshark's own
+        http fields."""
+        rows = self.ts.fields(WINE, ["tcp.stream", "frame.number"], "-Y", "http.response")
+        return {int(stream): int(frame) for stream, frame in rows}
+
+    def test_items_on_the_responses(self):
+        conns = self.manifest["connections"]
+        self.assertEqual(len(conns), 8)
+        responses = self.responses()
+        self.assertEqual(sorted(responses), list(range(8)))
+        want = {}
+        for stream, conn in enumerate(conns):
+            if WINE_EXPECTED[conn["handshake_defect"]]:
+                want[responses[stream]] = WINE_EXPECTED[conn["handshake_defect"]]
+        self.assertEqual(len(want), 7)
+        for name, passes in PASSES:
+            with self.subTest(passes=name):
+                pdml = self.ts.out("-r", self.ts.capture(WINE), "-T", "pdml", *passes)
+                got = {frame: [i for i in items if i[0].startswith("wsclose.upgrade_")]
+                       for frame, items in pdml_experts(pdml).items()}
+                self.assertEqual({f: i for f, i in got.items() if i}, want)
+
+    def test_wine_claims(self):
+        """Wine 8's CompleteUpgrade returned a handle for every answer (README and
+        wsclose.api.upgrade say so); a 101 that breaks RFC 6455 4.1 went on to deliver the
+        server's message and close (the expert items say Wine 8 accepts it); after a 403 or
+        200, Receive failed with 12152 (README)."""
+        for conn in self.manifest["connections"]:
+            with self.subTest(scenario=conn["scenario"]):
+                calls = conn["winhttp_calls"]
+                upgrade = [c for c in calls if c["call"] == "WinHttpWebSocketCompleteUpgrade"]
+                self.assertEqual([(c["ok"], c["error"]) for c in upgrade], [(True, 0)])
+                receives = [(c["ok"], c["error"]) for c in calls
+                            if c["call"] == "WinHttpWebSocketReceive"]
+                if conn["handshake_defect"] in ("status-403", "status-200"):
+                    self.assertEqual(receives, [(False, 12152), (False, 12152)])
+                else:
+                    self.assertEqual(receives, [(True, 0), (True, 0)])
 
 
 if __name__ == "__main__":
