@@ -137,101 +137,182 @@ wsclose_api_complete_upgrade(unsigned status, bool rfc_valid, wsclose_impl_t imp
     return rfc_valid ? WSCLOSE_UPGRADE_CALL_HANDLE : WSCLOSE_UPGRADE_CALL_UNDOCUMENTED;
 }
 
-/* Appends to buf (size bytes, used of them so far in *used), never past its end. */
-static void
-append(char *buf, size_t size, size_t *used, const char *fmt, unsigned value)
-{
-    int n;
+/*
+ * A text built into a caller's buffer, cut where snprintf would cut it (at size - 1 bytes,
+ * always NUL-terminated).  The texts are written piece by piece, not through snprintf: they
+ * are built for every close frame of every tree that shows them.
+ */
+typedef struct {
+    char *buf;
+    size_t size;
+    size_t used;
+} text_t;
 
-    if (*used + 1 >= size)
+static void
+text_init(text_t *t, char *buf, size_t size)
+{
+    t->buf = buf;
+    t->size = size;
+    t->used = 0;
+    if (size)
+        buf[0] = '\0';
+}
+
+static void
+text_put_n(text_t *t, const char *s, size_t n)
+{
+    size_t room;
+
+    if (t->used + 1 >= t->size)
         return;
-    n = snprintf(buf + *used, size - *used, fmt, value);
-    if (n > 0)
-        *used += (size_t)n < size - *used ? (size_t)n : size - *used - 1;
+    room = t->size - t->used - 1;
+    if (n > room)
+        n = room;
+    memcpy(t->buf + t->used, s, n);
+    t->used += n;
+    t->buf[t->used] = '\0';
+}
+
+static void
+text_put(text_t *t, const char *s)
+{
+    text_put_n(t, s, strlen(s));
+}
+
+static void
+text_uint(text_t *t, uint64_t v)
+{
+    char digits[24];
+    size_t i = sizeof(digits);
+
+    do {
+        digits[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    text_put_n(t, digits + i, sizeof(digits) - i);
+}
+
+static void
+text_hex(text_t *t, uint8_t byte)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char two[2] = {hex[byte >> 4], hex[byte & 15]};
+
+    text_put_n(t, two, 2);
+}
+
+static void
+reason_text(text_t *t, const uint8_t *reason, size_t len, bool utf8)
+{
+    size_t i;
+
+    if (len == 0) {
+        text_put(t, "no reason");
+        return;
+    }
+    text_put(t, "reason ");
+    text_uint(t, len);
+    text_put(t, len == 1 ? " byte" : " bytes");
+    if (!utf8) {
+        text_put(t, " (not UTF-8):");
+        for (i = 0; i < len; i++) {
+            text_put_n(t, " ", 1);
+            text_hex(t, reason[i]);
+        }
+        return;
+    }
+    text_put(t, " \"");
+    for (i = 0; i < len; i++) {
+        const char c = (char)reason[i];
+
+        if (c == '"' || c == '\\') {
+            const char escaped[2] = {'\\', c};
+
+            text_put_n(t, escaped, 2);
+        } else if (reason[i] < 0x20 || reason[i] == 0x7f) {
+            text_put(t, "\\x");
+            text_hex(t, reason[i]);
+        } else {
+            text_put_n(t, &c, 1);
+        }
+    }
+    text_put(t, "\"");
 }
 
 void
 wsclose_api_format_reason(char *buf, size_t size, const uint8_t *reason, size_t len, bool utf8)
 {
-    size_t used = 0, i;
+    text_t t;
 
-    if (size == 0)
-        return;
-    buf[0] = '\0';
-    if (len == 0) {
-        snprintf(buf, size, "no reason");
-        return;
+    text_init(&t, buf, size);
+    reason_text(&t, reason, len, utf8);
+}
+
+static void
+error_text(text_t *t, uint32_t error)
+{
+    const char *name = wsclose_api_error_name(error);
+
+    if (name) {
+        text_put(t, name);
+        text_put(t, " (");
+        text_uint(t, error);
+        text_put(t, ")");
+    } else {
+        text_uint(t, error);
     }
-    used = (size_t)snprintf(buf, size, "reason %zu byte%s", len, len == 1 ? "" : "s");
-    if (used >= size)
-        used = size - 1;
-    if (!utf8) {
-        append(buf, size, &used, " (not UTF-8):", 0);
-        for (i = 0; i < len; i++)
-            append(buf, size, &used, " %02x", reason[i]);
-        return;
-    }
-    append(buf, size, &used, " \"", 0);
-    for (i = 0; i < len; i++) {
-        if (reason[i] == '"' || reason[i] == '\\')
-            append(buf, size, &used, "\\%c", reason[i]);
-        else if (reason[i] < 0x20 || reason[i] == 0x7f)
-            append(buf, size, &used, "\\x%02x", reason[i]);
-        else
-            append(buf, size, &used, "%c", reason[i]);
-    }
-    append(buf, size, &used, "\"", 0);
 }
 
 void
 wsclose_api_error_text(char *buf, size_t size, uint32_t error)
 {
-    const char *name = wsclose_api_error_name(error);
+    text_t t;
 
-    if (name)
-        snprintf(buf, size, "%s (%u)", name, error);
-    else
-        snprintf(buf, size, "%u", error);
+    text_init(&t, buf, size);
+    error_text(&t, error);
 }
 
 /* "usStatus NAME (code), reason ..." of a status and reason a call passes or reports. */
 static void
-status_text(char *buf, size_t size, uint16_t status, const uint8_t *reason, size_t len, bool utf8)
+status_text(text_t *t, uint16_t status, const uint8_t *reason, size_t len, bool utf8)
 {
     char status_name[96];
-    char reason_text[WSCLOSE_API_REASON_TEXT_MAX];
 
     wsclose_status_text(status_name, sizeof(status_name), status);
-    wsclose_api_format_reason(reason_text, sizeof(reason_text), reason, len, utf8);
-    snprintf(buf, size, "usStatus %s, %s", status_name, reason_text);
+    text_put(t, "usStatus ");
+    text_put(t, status_name);
+    text_put(t, ", ");
+    reason_text(t, reason, len, utf8);
 }
 
 void
 wsclose_api_receive_text(char *buf, size_t size, const wsclose_api_result_t *r, bool answer,
                          const char *why)
 {
-    char error[64];
+    text_t t;
 
-    buf[0] = '\0';
+    text_init(&t, buf, size);
     switch (r->receive) {
     case WSCLOSE_RECEIVE_NONE:
         break;
     case WSCLOSE_RECEIVE_CLOSE_BUFFER:
-        snprintf(buf, size, "%s%s",
-                 answer ? "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE (to a Receive after "
-                          "WinHttpWebSocketShutdown; a waiting WinHttpWebSocketClose returns "
-                          "NO_ERROR)"
-                        : "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE",
-                 r->fin_undocumented ? "; the reference is silent on a close frame with FIN=0 "
-                                       "(Wine accepts it)"
-                                     : "");
+        text_put(&t, answer ? "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE (to a Receive after "
+                              "WinHttpWebSocketShutdown; a waiting WinHttpWebSocketClose returns "
+                              "NO_ERROR)"
+                            : "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE");
+        if (r->fin_undocumented)
+            text_put(&t, "; the reference is silent on a close frame with FIN=0 "
+                         "(Wine accepts it)");
         break;
     case WSCLOSE_RECEIVE_INVALID:
-        wsclose_api_error_text(error, sizeof(error), r->receive_error);
-        snprintf(buf, size, "fails: %s, invalid data received from the server", error);
+        text_put(&t, "fails: ");
+        error_text(&t, r->receive_error);
+        text_put(&t, ", invalid data received from the server");
         break;
     case WSCLOSE_RECEIVE_ABORTED:
-        snprintf(buf, size, "fails: the connection was aborted (%s)", why ? why : "");
+        text_put(&t, "fails: the connection was aborted (");
+        text_put(&t, why ? why : "");
+        text_put(&t, ")");
         break;
     }
 }
@@ -239,45 +320,48 @@ wsclose_api_receive_text(char *buf, size_t size, const wsclose_api_result_t *r, 
 void
 wsclose_api_query_text(char *buf, size_t size, const wsclose_api_result_t *r)
 {
-    char error[64];
+    text_t t;
 
-    buf[0] = '\0';
+    text_init(&t, buf, size);
     if (!r->query)
         return;
     if (r->query_error) {
-        wsclose_api_error_text(error, sizeof(error), r->query_error);
-        snprintf(buf, size, "%s: no close frame has been received", error);
+        error_text(&t, r->query_error);
+        text_put(&t, ": no close frame has been received");
         return;
     }
-    status_text(buf, size, r->query_status, r->query_reason, r->query_reason_len,
-                r->query_reason_utf8);
+    status_text(&t, r->query_status, r->query_reason, r->query_reason_len, r->query_reason_utf8);
 }
 
 void
 wsclose_api_call_text(char *buf, size_t size, const wsclose_api_result_t *r, const uint8_t *reason,
                       size_t reason_len, bool reason_utf8, uint32_t request_in)
 {
-    char args[WSCLOSE_API_TEXT_MAX - 128];
+    text_t t;
 
-    buf[0] = '\0';
+    text_init(&t, buf, size);
     switch (r->call) {
     case WSCLOSE_CALL_NONE:
         break;
     case WSCLOSE_CALL_REFUSED:
-        wsclose_api_error_text(args, sizeof(args), r->call_error);
-        snprintf(buf, size,
-                 "none: WinHttpWebSocketClose and WinHttpWebSocketShutdown refuse a reason "
-                 "over %u bytes (%s)",
-                 WSCLOSE_API_REASON_MAX, args);
+        text_put(&t, "none: WinHttpWebSocketClose and WinHttpWebSocketShutdown refuse a reason "
+                     "over ");
+        text_uint(&t, WSCLOSE_API_REASON_MAX);
+        text_put(&t, " bytes (");
+        error_text(&t, r->call_error);
+        text_put(&t, ")");
         break;
     case WSCLOSE_CALL_CLOSE_ANSWER:
-        status_text(args, sizeof(args), r->call_status, reason, reason_len, reason_utf8);
-        snprintf(buf, size, "WinHttpWebSocketClose (%s), answering the server's close (frame %u)",
-                 args, request_in);
+        text_put(&t, "WinHttpWebSocketClose (");
+        status_text(&t, r->call_status, reason, reason_len, reason_utf8);
+        text_put(&t, "), answering the server's close (frame ");
+        text_uint(&t, request_in);
+        text_put(&t, ")");
         break;
     case WSCLOSE_CALL_CLOSE_OR_SHUTDOWN:
-        status_text(args, sizeof(args), r->call_status, reason, reason_len, reason_utf8);
-        snprintf(buf, size, "WinHttpWebSocketClose or WinHttpWebSocketShutdown (%s)", args);
+        text_put(&t, "WinHttpWebSocketClose or WinHttpWebSocketShutdown (");
+        status_text(&t, r->call_status, reason, reason_len, reason_utf8);
+        text_put(&t, ")");
         break;
     }
 }
@@ -285,17 +369,23 @@ wsclose_api_call_text(char *buf, size_t size, const wsclose_api_result_t *r, con
 void
 wsclose_api_reason_value(char *buf, size_t size, const wsclose_api_result_t *r)
 {
-    size_t used = 0, i;
+    const void *nul;
+    text_t t;
+    size_t i;
 
-    if (size == 0)
-        return;
-    buf[0] = '\0';
+    text_init(&t, buf, size);
     if (r->query_reason_utf8) {
-        snprintf(buf, size, "%.*s", (int)r->query_reason_len, (const char *)r->query_reason);
+        /* As a string field holds it: up to a NUL. */
+        nul = memchr(r->query_reason, 0, r->query_reason_len);
+        text_put_n(&t, (const char *)r->query_reason,
+                   nul ? (size_t)((const uint8_t *)nul - r->query_reason) : r->query_reason_len);
         return;
     }
-    for (i = 0; i < r->query_reason_len; i++)
-        append(buf, size, &used, i ? " %02x" : "%02x", r->query_reason[i]);
+    for (i = 0; i < r->query_reason_len; i++) {
+        if (i)
+            text_put_n(&t, " ", 1);
+        text_hex(&t, r->query_reason[i]);
+    }
 }
 
 void

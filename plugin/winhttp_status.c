@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "winhttp_status.h"
 
@@ -126,12 +127,38 @@ wsclose_class_short_label(wsclose_class_t cls)
 }
 
 void
+wsclose_name_code_text(char *buf, size_t size, const char *name, unsigned code)
+{
+    const size_t name_len = strlen(name);
+    char digits[10];
+    size_t d = sizeof(digits), used = name_len;
+    unsigned v = code;
+
+    /* Built for every close frame a tree shows: without snprintf where it fits. */
+    if (size < name_len + sizeof(digits) + 4) {
+        snprintf(buf, size, "%s (%u)", name, code);
+        return;
+    }
+    do {
+        digits[--d] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    memcpy(buf, name, name_len);
+    buf[used++] = ' ';
+    buf[used++] = '(';
+    memcpy(buf + used, digits + d, sizeof(digits) - d);
+    used += sizeof(digits) - d;
+    buf[used++] = ')';
+    buf[used] = '\0';
+}
+
+void
 wsclose_status_text(char *buf, size_t size, unsigned code)
 {
     const wsclose_code_info_t *info = wsclose_winhttp_status(code);
 
     if (info)
-        snprintf(buf, size, "%s (%u)", info->winhttp, code);
+        wsclose_name_code_text(buf, size, info->winhttp, code);
     else
         snprintf(buf, size, "%u (%s)", code, wsclose_class_label(wsclose_classify(code)));
 }

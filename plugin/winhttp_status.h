@@ -57,6 +57,9 @@ const char *wsclose_class_label(wsclose_class_t cls);
 /* The class in a few words, for a label beside the code, e.g. "private use". */
 const char *wsclose_class_short_label(wsclose_class_t cls);
 
+/* "NAME (code)", into buf (cut at size like snprintf). */
+void wsclose_name_code_text(char *buf, size_t size, const char *name, unsigned code);
+
 /* A status as WinHTTP names it, into buf (cut at size): "NAME (code)" for a member of the
  * enum, else "code (class)". */
 void wsclose_status_text(char *buf, size_t size, unsigned code);

@@ -101,8 +101,12 @@ static char *
 status_text(unsigned code)
 {
     const char *name = conv.name(code);
+    char text[128];
 
-    return name ? g_strdup_printf("%s (%u)", name, code) : g_strdup_printf("%u", code);
+    if (!name)
+        return g_strdup_printf("%u", code);
+    wsclose_name_code_text(text, sizeof(text), name, code);
+    return g_strdup(text);
 }
 
 /* The close frame an endpoint sent first, as the other endpoint's application gets it. */

@@ -85,8 +85,10 @@ wsclose_label_title(char *buf, size_t size, wsclose_name_set_t set, unsigned cod
     const char *name = wsclose_label_name(set, code);
     const wsclose_class_t cls = wsclose_classify(code);
 
-    if (name)
-        snprintf(buf, size, empty ? "%s (%u, no status code)" : "%s (%u)", name, code);
+    if (name && !empty)
+        wsclose_name_code_text(buf, size, name, code);
+    else if (name)
+        snprintf(buf, size, "%s (%u, no status code)", name, code);
     else if (empty)
         snprintf(buf, size, "no status code (%u)", code);
     else if (cls == WSCLOSE_CLASS_WINHTTP)
