@@ -134,6 +134,16 @@ class TestUpgradeResponses(PluginTestCase):
                     rows = self.ts.fields(CAPTURE, ["frame.number"], "-Y", name, *passes)
                     self.assertEqual([r[0] for r in rows], frames)
 
+    def test_filter_on_other_wsclose_fields_skips_upgrades(self):
+        """README: -Y wsclose names other wsclose fields only, so upgrades are not checked:
+        it selects the close frames, none of the responses."""
+        closes = sorted(f["frame"] for c in connections() for f in c["close_frames"])
+        self.assertEqual(len(closes), 16)
+        for name, passes in PASSES:
+            with self.subTest(passes=name):
+                rows = self.ts.fields(CAPTURE, ["frame.number"], "-Y", "wsclose", *passes)
+                self.assertEqual([int(r[0]) for r in rows], closes)
+
     def test_z_expert(self):
         want = {}
         for items in expected_items().values():
