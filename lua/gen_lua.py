@@ -288,8 +288,6 @@ def collect():
         for args in call_args(dis, "prefs_register_%s_preference" % kind):
             vals = [scalar(v, consts) if len(v) == 1 else None for v in args]
             p = {"kind": kind, "name": vals[1], "title": vals[2], "description": vals[3]}
-            if kind == "uint":
-                p["default"] = vals[5]
             prefs.append(p)
     data["prefs"] = prefs
     defaults = {}

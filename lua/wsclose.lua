@@ -537,7 +537,7 @@ do
                                        enum, false)
     wsclose.prefs.chat_items = Pref.bool(p.chat_items.title, DATA.pref_defaults.chat_items,
                                          p.chat_items.description)
-    wsclose.prefs.close_timeout = Pref.uint(p.close_timeout.title, p.close_timeout.default,
+    wsclose.prefs.close_timeout = Pref.uint(p.close_timeout.title, DATA.pref_defaults.close_timeout,
                                             p.close_timeout.description)
 end
 
@@ -568,7 +568,7 @@ local per_file
 local function reset_file()
     per_file = {
         conns = {},          -- by connection key
-        ws_seen = {},        -- connection keys the WebSocket dissector has seen bytes of
+        ws_seen = {},        -- address/port pairs the WebSocket dissector has seen bytes of
         upgrades = {},       -- tcp.stream -> {addr, port} of the 101's sender
         syn_server = {},     -- tcp.stream -> the port TCP's SYN went to
         looked_up = {},      -- close frame number -> conn
@@ -683,7 +683,8 @@ end
 
 local function websocket_connection(pinfo)
     local conn, key, stream = find_conn(pinfo)
-    if not conn and (per_file.ws_seen[key] or (stream and per_file.upgrades[stream])) then
+    if not conn and (per_file.ws_seen[tuple_key(pinfo)] or (stream and per_file.upgrades[stream]))
+    then
         conn = new_conn(pinfo)
         per_file.conns[key] = conn
     end
@@ -1254,7 +1255,7 @@ local function scan(tvb, pinfo, tree, could_desegment)
         end
     end
     if offset > 0 then
-        per_file.ws_seen[(conn_key(pinfo))] = true
+        per_file.ws_seen[tuple_key(pinfo)] = true
     end
 end
 
@@ -1323,17 +1324,15 @@ local function postdissect(tvb, pinfo, tree)
         return
     end
     local stream = last_value(f_tcp_stream)
-    if not pinfo.visited then
-        if flag(flags, TH_SYN) then
-            per_file.syn_server[stream] = flag(flags, TH_ACK) and last_value(f_tcp_srcport)
-                                              or last_value(f_tcp_dstport)
-        end
-        local code = last_value(f_http_code)
-        if code == 101 then
-            local upgrade = last_value(f_http_upgrade)
-            if upgrade and string.lower(upgrade) == "websocket" then
-                per_file.upgrades[stream] = {addr = tostring(pinfo.src), port = pinfo.src_port}
-            end
+    -- Whichever pass first has a tree records these (tshark -2's first pass has none).
+    if flag(flags, TH_SYN) then
+        per_file.syn_server[stream] = flag(flags, TH_ACK) and last_value(f_tcp_srcport)
+                                          or last_value(f_tcp_dstport)
+    end
+    if last_value(f_http_code) == 101 and not per_file.upgrades[stream] then
+        local upgrade = last_value(f_http_upgrade)
+        if upgrade and string.lower(upgrade) == "websocket" then
+            per_file.upgrades[stream] = {addr = tostring(pinfo.src), port = pinfo.src_port}
         end
     end
     if not (flag(flags, TH_FIN) or flag(flags, TH_RST)) then
@@ -1353,20 +1352,39 @@ end
 local upgrade_table = DissectorTable.get("http.upgrade")
 local builtin = upgrade_table:get_dissector("websocket")
 
+-- The bytes of the frames at the start of tvb that the capture holds whole.
+local function whole_frames_len(tvb)
+    local captured, offset = tvb:len(), 0
+    while offset < captured do
+        local hdr = parse_header(tvb, offset, captured - offset)
+        if not hdr or hdr.pdu_len < 2 or offset + hdr.pdu_len > captured then
+            break
+        end
+        offset = offset + hdr.pdu_len
+    end
+    return offset
+end
+
 local function dissect_websocket(tvb, pinfo, tree)
     local can_desegment = pinfo.can_desegment
+    if tvb:len() < tvb:reported_len() then
+        -- Cut short by the capture: the built-in dissector would throw a BoundsError, which
+        -- neither Dissector:call nor pcall catches (it unwinds through Lua and leaks its call
+        -- depth), so it gets only the frames the capture holds whole; the walk still labels
+        -- every close frame, and says where the status was not captured.
+        local whole = whole_frames_len(tvb)
+        if whole > 0 then
+            builtin:call(tvb:range(0, whole):tvb(), pinfo, tree)
+        end
+        scan(tvb, pinfo, tree, false)
+        return tvb:len()
+    end
     -- One more dissector layer must not cost the built-in dissector its TCP reassembly.
     if can_desegment > 0 then
         pinfo.can_desegment = can_desegment + 1
     end
-    -- A frame cut short by the capture makes the built-in dissector throw; Dissector:call turns
-    -- that into a Lua error (after showing it), which must not end this dissector: the close
-    -- frames before it, and what was captured of it, still get labels.
-    local ok, len = pcall(builtin.call, builtin, tvb, pinfo, tree)
+    local len = builtin:call(tvb, pinfo, tree)
     pinfo.can_desegment = can_desegment
-    if not ok then
-        len = 1
-    end
     if len and len > 0 then
         scan(tvb, pinfo, tree, can_desegment > 0)
     end
