@@ -147,8 +147,9 @@ DATA.experts = {
 -- When the C plugin is loaded too, it has registered the protocol: step aside, once, quietly.
 local registered, wsclose = pcall(Proto, DATA.proto.short_name, DATA.proto.description)
 if not registered then
-    local say = message or print
-    say("wsclose.lua: the wsclose C plugin is loaded, so the Lua edition stays inactive")
+    -- stderr: print() writes to tshark's standard output, and a dialog would be an error.
+    io.stderr:write("wsclose.lua: the wsclose C plugin is loaded, so the Lua edition stays " ..
+                    "inactive\n")
     return
 end
 

@@ -221,3 +221,69 @@ class LuaParity(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# wsclose's preferences, each away from its default: the same in both editions.
+PREFERENCE_RUNS = (["-o", "wsclose.name_set:websocket_h"], ["-o", "wsclose.name_set:dotnet"],
+                   ["-o", "wsclose.name_set:iana"], ["-o", "wsclose.name_set:none"],
+                   ["-o", "wsclose.chat_items:FALSE"], ["-o", "wsclose.close_timeout:1"])
+PREFERENCE_CAPTURES = ("classes.pcapng", "diag-ends.pcapng", "enum-codes.pcapng")
+
+
+class LuaPreferences(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.c = Tshark()
+        cls.lua = LuaTshark()
+        jobs = {}
+        for cap in PREFERENCE_CAPTURES:
+            for i, prefs in enumerate(PREFERENCE_RUNS):
+                for edition, ts in (("c", cls.c), ("lua", cls.lua)):
+                    path = ts.capture(cap)
+                    jobs[(cap, i, edition, "pdml")] = (ts, ["-r", path, "-T", "pdml"] + prefs)
+                    jobs[(cap, i, edition, "lines")] = (ts, ["-r", path] + prefs)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {k: pool.submit(ts.out, *args) for k, (ts, args) in jobs.items()}
+            cls.out = {k: f.result() for k, f in futures.items()}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
+        cls.lua.close()
+
+    def test_same_output(self):
+        for cap in PREFERENCE_CAPTURES:
+            for i, prefs in enumerate(PREFERENCE_RUNS):
+                with self.subTest(capture=cap, prefs=prefs):
+                    c_items, c_exp = tree_items(self.out[(cap, i, "c", "pdml")])
+                    l_items, l_exp = tree_items(self.out[(cap, i, "lua", "pdml")])
+                    self.assertTrue(c_items)
+                    self.assertEqual(l_items, c_items)
+                    self.assertEqual(l_exp, c_exp)
+                    self.assertEqual(summary_lines(self.out[(cap, i, "lua", "lines")]),
+                                     summary_lines(self.out[(cap, i, "c", "lines")]))
+
+
+class LuaStepsAside(unittest.TestCase):
+    """The C plugin and the Lua edition both installed: the C plugin works as alone, and the
+    Lua edition says once, on stderr, that it stays inactive."""
+
+    def test_steps_aside(self):
+        both = Tshark()
+        alone = Tshark()
+        try:
+            pdir = os.path.join(both.home, ".local", "lib", "wireshark", "plugins")
+            shutil.copy(LUA_FILE, pdir)
+            os.chmod(os.path.join(pdir, "wsclose.lua"), 0o644)
+            for cap in ("diag-ends.pcapng", "enum-codes.pcapng"):
+                proc = both.run("-r", both.capture(cap))
+                self.assertEqual(proc.stderr.splitlines(),
+                                 ["wsclose.lua: the wsclose C plugin is loaded, so the Lua "
+                                  "edition stays inactive"])
+                self.assertEqual(proc.stdout, alone.out("-r", alone.capture(cap)))
+            plugins = both.out("-G", "plugins")
+            self.assertIn("wsclose.so", plugins)
+            self.assertIn("wsclose.lua", plugins)
+        finally:
+            both.close()
+            alone.close()
