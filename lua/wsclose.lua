@@ -1370,9 +1370,9 @@ local function dissect_websocket(tvb, pinfo, tree)
     local can_desegment = pinfo.can_desegment
     if tvb:len() < tvb:reported_len() then
         -- Cut short by the capture: the built-in dissector would throw a BoundsError, which
-        -- neither Dissector:call nor pcall catches (it unwinds through Lua and leaks its call
-        -- depth), so it gets only the frames the capture holds whole; the walk still labels
-        -- every close frame, and says where the status was not captured.
+        -- neither Dissector:call nor pcall catches (it would unwind through this function
+        -- past Lua's own error handling), so it gets only the frames the capture holds whole;
+        -- the walk still labels every close frame, and says where the status was not captured.
         local whole = whole_frames_len(tvb)
         if whole > 0 then
             builtin:call(tvb:range(0, whole):tvb(), pinfo, tree)
@@ -1384,8 +1384,15 @@ local function dissect_websocket(tvb, pinfo, tree)
     if can_desegment > 0 then
         pinfo.can_desegment = can_desegment + 1
     end
-    local len = builtin:call(tvb, pinfo, tree)
+    -- A malformed frame makes the built-in dissector throw; Dissector:call shows the
+    -- exception (as "[Malformed Packet]") and raises it as a Lua error, which must not end
+    -- this dissector: the close frames before it still get labels.
+    local ok, len = pcall(builtin.call, builtin, tvb, pinfo, tree)
     pinfo.can_desegment = can_desegment
+    if not ok then
+        scan(tvb, pinfo, tree, false)
+        return tvb:len()
+    end
     if len and len > 0 then
         scan(tvb, pinfo, tree, can_desegment > 0)
     end

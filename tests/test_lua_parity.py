@@ -35,8 +35,8 @@ TWO_PASS_ROLES = ("tshark -2 builds no protocol tree in its first pass, so a Lua
                   "extractor reads neither tcp.stream nor HTTP's 101 there: that pass tells "
                   "the client by the mask bit and a connection by its address/port pair")
 TRUNCATED = ("a WebSocket segment cut short by the capture: the built-in dissector's "
-             "BoundsError passes through Dissector:call and pcall (it would unwind through Lua "
-             "and leak its call depth), so the Lua edition gives the built-in dissector only "
+             "BoundsError is caught neither by Dissector:call nor by pcall (it would unwind "
+             "through the Lua dissector past Lua's error handling), so the Lua edition gives the built-in dissector only "
              "the frames captured whole; the Info column lacks the built-in text of the cut "
              "frame and the exception's label, the wsclose label and items are the same")
 LUA_DIFFERENCES = {
