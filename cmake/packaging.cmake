@@ -116,3 +116,13 @@ include(CPack)
 
 message(STATUS "wsclose packaging: ${CPACK_DEBIAN_PACKAGE_NAME} into "
                "${Wireshark_PLUGIN_INSTALL_DIR}/epan, Depends: ${WSCLOSE_DEB_DEPENDS}")
+
+# The Lua edition as users take it: one file, build/lua-edition/wsclose.lua, checked to be what
+# lua/gen_lua.py writes from the C sources (README, "Lua edition").
+add_custom_target(lua-edition
+    COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/lua/gen_lua.py --check
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/lua-edition
+    COMMAND ${CMAKE_COMMAND} -E copy ${PROJECT_SOURCE_DIR}/lua/wsclose.lua
+            ${CMAKE_BINARY_DIR}/lua-edition/wsclose.lua
+    COMMENT "The Lua edition: ${CMAKE_BINARY_DIR}/lua-edition/wsclose.lua"
+    VERBATIM)

@@ -1,0 +1,398 @@
+#!/usr/bin/python3
+"""Write lua/wsclose.lua: lua/wsclose.lua.in (the hand-written logic) with its data section
+generated from the C plugin's sources, so that the two editions share one set of names,
+meanings, classes, error codes, fields, expert items and preferences.
+
+    /usr/bin/python3 lua/gen_lua.py           # write lua/wsclose.lua
+    /usr/bin/python3 lua/gen_lua.py --check   # exit 1 when lua/wsclose.lua is not what it writes
+
+Standard library only.  The C sources are read as tokens (string literals joined as the
+compiler joins them), not compiled: a change of shape there fails loudly here.
+"""
+
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+PLUGIN = os.path.join(REPO, "plugin")
+TEMPLATE = os.path.join(HERE, "wsclose.lua.in")
+OUTPUT = os.path.join(HERE, "wsclose.lua")
+MARK = "--@GENERATED_DATA@"
+
+TOKEN = re.compile(r"""
+    (?P<ws>\s+|//[^\n]*|/\*.*?\*/|^\#[^\n]*(?:\\\n[^\n]*)*)
+  | (?P<str>"(?:[^"\\\n]|\\.)*")
+  | (?P<chr>'(?:[^'\\\n]|\\.)*')
+  | (?P<num>0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*)
+  | (?P<id>[A-Za-z_]\w*)
+  | (?P<op>->|&&|\|\||[{}()\[\],;=&*.:?<>!+\-/%|^~])
+""", re.S | re.X | re.M)
+
+
+class Str(str):
+    """A string literal (as opposed to an identifier)."""
+
+
+def read(name):
+    with open(os.path.join(PLUGIN, name), encoding="utf-8") as f:
+        return f.read()
+
+
+def unescape(body):
+    out, i = [], 0
+    simple = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'", "0": "\0"}
+    while i < len(body):
+        c = body[i]
+        if c == "\\":
+            n = body[i + 1]
+            if n in simple:
+                out.append(simple[n])
+                i += 2
+                continue
+            raise SystemExit("gen_lua: unsupported escape \\%s" % n)
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def tokens(text):
+    out, pos = [], 0
+    while pos < len(text):
+        m = TOKEN.match(text, pos)
+        if not m:
+            raise SystemExit("gen_lua: cannot read C at %r" % text[pos:pos + 40])
+        pos = m.end()
+        kind = m.lastgroup
+        if kind == "ws":
+            continue
+        val = m.group(kind)
+        if kind == "str":
+            s = Str(unescape(val[1:-1]))
+            # Adjacent literals are one string.
+            if out and isinstance(out[-1], Str):
+                out[-1] = Str(out[-1] + s)
+            else:
+                out.append(s)
+        elif kind == "num":
+            out.append(int(val.rstrip("uUlL"), 0))
+        else:
+            out.append(val)
+    return out
+
+
+def group(toks, i):
+    """The brace or parenthesis group starting at toks[i], as nested lists of
+    comma-separated items; returns (items, index after the group)."""
+    close = {"{": "}", "(": ")"}[toks[i]]
+    items, cur, i = [], [], i + 1
+    while toks[i] != close:
+        t = toks[i]
+        if t in ("{", "("):
+            sub, i = group(toks, i)
+            cur.append(sub)
+            continue
+        if t == ",":
+            items.append(cur)
+            cur = []
+        else:
+            cur.append(t)
+        i += 1
+    if cur:
+        items.append(cur)
+    return items, i + 1
+
+
+def initializer(toks, name):
+    """The items of `name[...] = { ... }`."""
+    for i, t in enumerate(toks):
+        if t == name and toks[i + 1] == "[":
+            j = toks.index("=", i)
+            items, _ = group(toks, j + 1)
+            return items
+    raise SystemExit("gen_lua: no initializer %s" % name)
+
+
+def call_args(toks, func):
+    """Argument lists of every call of func."""
+    out = []
+    for i, t in enumerate(toks):
+        if t == func and toks[i + 1] == "(":
+            args, _ = group(toks, i + 1)
+            out.append(args)
+    return out
+
+
+def defines(*names):
+    out = {}
+    for name in names:
+        for m in re.finditer(r"^#define\s+(\w+)\s+(.+?)\s*$", read(name), re.M):
+            val = m.group(2)
+            toks = tokens(val)
+            if len(toks) == 1:
+                out[m.group(1)] = toks[0]
+    return out
+
+
+def scalar(item, consts):
+    """One initializer item: a string, number, NULL (None), or a constant's value."""
+    if len(item) == 2 and item[0] == "-" and isinstance(item[1], int):
+        return -item[1]
+    if len(item) != 1:
+        raise SystemExit("gen_lua: unexpected item %r" % (item,))
+    v = item[0]
+    if isinstance(v, Str) or isinstance(v, int):
+        return v
+    if v == "NULL":
+        return None
+    if v in consts:
+        return consts[v]
+    return v
+
+
+def switch_returns(toks, func):
+    """{case label: returned string} of a function made of `case X: return "...";`, the
+    default sharing the string of the case right above it."""
+    start = next(i for i, t in enumerate(toks)
+                 if t == func and toks[i + 1] == "(" and "{" in toks[i:i + 12])
+    body_start = toks.index("{", start)
+    _, end = group(toks, body_start)
+    out, pending = {}, []
+    i = body_start
+    while i < end:
+        if toks[i] == "case":
+            pending.append(toks[i + 1])
+        elif toks[i] == "default":
+            pending.append("default")
+        elif toks[i] == "return" and isinstance(toks[i + 1], Str):
+            for label in pending:
+                out[label] = toks[i + 1]
+            pending = []
+        i += 1
+    return out
+
+
+def lua_str(v):
+    if v is None:
+        return "nil"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    out = ['"']
+    for ch in v:
+        o = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif o < 0x20 or o == 0x7f:
+            out.append("\\%03d" % o)
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def lua_table(d, keys):
+    return "{" + ", ".join("%s = %s" % (k, lua_str(d[k])) for k in keys if d.get(k) is not None) + "}"
+
+
+def collect():
+    consts = {}
+    consts.update(defines("winhttp_status.h", "winhttp_api.h", "wsclose_frame.h"))
+    consts.update(defines("packet-wsclose.c"))
+    status = tokens(read("winhttp_status.c"))
+    status_h = tokens(read("winhttp_status.h"))
+    label = tokens(read("wsclose_label.c"))
+    api = tokens(read("winhttp_api.c"))
+    dis = tokens(read("packet-wsclose.c"))
+    view = tokens(read("wsclose_view.c"))
+
+    data = {}
+    codes = []
+    for row in initializer(status, "code_table"):
+        (fields,) = row
+        vals = [scalar(v, consts) for v in fields]
+        codes.append(dict(zip(("code", "winhttp", "meaning", "websocket_h", "dotnet", "iana"),
+                              vals)))
+    data["codes"] = codes
+
+    # The class enum, in order, and its labels.
+    enum_start = status_h.index("WSCLOSE_CLASS_WINHTTP")
+    classes = [t for t in status_h[enum_start:status_h.index("WSCLOSE_CLASS_COUNT")]
+               if isinstance(t, str) and not isinstance(t, Str) and t.startswith("WSCLOSE_CLASS_")]
+    long_labels = switch_returns(status, "wsclose_class_label")
+    short_labels = switch_returns(status, "wsclose_class_short_label")
+    data["classes"] = [(c[len("WSCLOSE_CLASS_"):].lower(), long_labels[c], short_labels[c])
+                       for c in classes]
+    set_names = switch_returns(label, "set_short_name")
+    data["set_short_names"] = {k[len("WSCLOSE_NAMES_"):].lower(): v
+                               for k, v in set_names.items() if k != "default"}
+    data["set_short_names"]["default"] = set_names["default"]
+
+    errors = []
+    for row in initializer(api, "wsclose_api_errors"):
+        (fields,) = row
+        vals = [scalar(v, consts) for v in fields]
+        if vals[1] is None:
+            continue
+        errors.append(dict(zip(("code", "name", "meaning"), vals)))
+    data["errors"] = errors
+
+    experts = []
+    for row in initializer(dis, "ei"):
+        (body,) = row
+        ref = body[0][1]  # & ei_wsclose_x
+        (inner,) = body[1]
+        vals = [scalar(v, consts) for v in inner]
+        experts.append({"key": ref[len("ei_wsclose_"):], "abbrev": vals[0],
+                        "group": vals[1][len("PI_"):].lower(),
+                        "severity": vals[2][len("PI_"):].lower(), "text": vals[3]})
+    data["experts"] = experts
+
+    fields = []
+    for toks, prefix in ((dis, "hf_wsclose_"), (view, "hf_wsclose_")):
+        for row in initializer(toks, "hf"):
+            (body,) = row
+            ref = body[0][1]
+            (inner,) = body[1]
+            name, abbrev, ftype, base = (scalar(v, consts) for v in inner[:4])
+            strings = inner[4]
+            blurb = scalar(inner[6], consts)
+            entry = {"key": ref[len(prefix):], "name": name, "abbrev": abbrev,
+                     "type": ftype[len("FT_"):].lower(), "base": base[len("BASE_"):].lower(),
+                     "blurb": blurb}
+            if strings and strings[0] == "FRAMENUM_TYPE":
+                entry["frametype"] = strings[1][0][0][len("FT_FRAMENUM_"):].lower()
+            elif strings and strings[0] == "VALS":
+                entry["vals"] = "errors"
+            elif strings and strings[0] == "CF_FUNC":
+                entry["custom"] = "status"
+            fields.append(entry)
+    data["fields"] = fields
+
+    name_sets = []
+    for row in initializer(dis, "name_set_vals"):
+        (vals,) = row
+        vals = [scalar(v, consts) for v in vals]
+        if vals[0] is None:
+            continue
+        name_sets.append({"name": vals[0], "description": vals[1],
+                          "set": vals[2][len("WSCLOSE_NAMES_"):].lower()})
+    data["name_sets"] = name_sets
+
+    (proto,) = call_args(dis, "proto_register_protocol")
+    data["proto"] = [scalar(v, consts) for v in proto]
+    prefs = []
+    for kind in ("enum", "bool", "uint"):
+        for args in call_args(dis, "prefs_register_%s_preference" % kind):
+            vals = [scalar(v, consts) if len(v) == 1 else None for v in args]
+            p = {"kind": kind, "name": vals[1], "title": vals[2], "description": vals[3]}
+            prefs.append(p)
+    data["prefs"] = prefs
+    defaults = {}
+    for m in re.finditer(r"^static\s+\w+\s+pref_(\w+)\s*=\s*(\w+);", read("packet-wsclose.c"),
+                         re.M):
+        value = m.group(2)
+        if value.startswith("WSCLOSE_NAMES_"):
+            value = value[len("WSCLOSE_NAMES_"):].lower()
+        defaults[m.group(1)] = {"true": True, "false": False}.get(value, value)
+    data["pref_defaults"] = defaults
+
+    data["consts"] = {k: consts[k] for k in (
+        "WSCLOSE_ALIAS_1007_NAME", "WSCLOSE_ALIAS_1007_MEANING", "WSCLOSE_EMPTY_CODE",
+        "WSCLOSE_ABORTED_CODE", "WSCLOSE_ERROR_INVALID_PARAMETER",
+        "WSCLOSE_ERROR_INVALID_OPERATION", "WSCLOSE_ERROR_INVALID_SERVER_RESPONSE",
+        "WSCLOSE_API_REASON_MAX", "WSCLOSE_CONTROL_PAYLOAD_MAX", "WSCLOSE_OPCODE_CLOSE",
+        "REASON_EXAMINE_MAX")}
+    return data
+
+
+def render(data):
+    out = ["-- Generated by lua/gen_lua.py from plugin/*.c and *.h: do not edit here.", "local DATA = {}"]
+    out.append("DATA.proto = {description = %s, short_name = %s, filter_name = %s}"
+               % tuple(lua_str(v) for v in data["proto"]))
+    out.append("DATA.consts = {")
+    for k, v in sorted(data["consts"].items()):
+        out.append("    %s = %s," % (k[len("WSCLOSE_"):] if k.startswith("WSCLOSE_") else k,
+                                     lua_str(v)))
+    out.append("}")
+    out.append("-- The close code table (winhttp_status.c), by code.")
+    out.append("DATA.codes = {")
+    for c in data["codes"]:
+        out.append("    [%d] = %s," % (c["code"], lua_table(c, ("winhttp", "meaning", "websocket_h",
+                                                                  "dotnet", "iana"))))
+    out.append("}")
+    out.append("DATA.first_code = %d" % data["codes"][0]["code"])
+    out.append("DATA.last_code = %d" % data["codes"][-1]["code"])
+    out.append("-- The classes of a code (winhttp_status.h), in enum order: {key, label, short label}.")
+    out.append("DATA.classes = {")
+    for key, long_label, short_label in data["classes"]:
+        out.append("    {%s, %s, %s}," % (lua_str(key), lua_str(long_label), lua_str(short_label)))
+    out.append("}")
+    out.append("-- What a label calls a name set that lacks a name (wsclose_label.c).")
+    out.append("DATA.set_short_names = {")
+    for k, v in sorted(data["set_short_names"].items()):
+        out.append("    %s = %s," % (k, lua_str(v)))
+    out.append("}")
+    out.append("-- The WinHTTP error codes (winhttp_api.c).")
+    out.append("DATA.errors = {")
+    for e in data["errors"]:
+        out.append("    %s," % lua_table(e, ("code", "name", "meaning")))
+    out.append("}")
+    out.append("-- The name-set preference's values (packet-wsclose.c).")
+    out.append("DATA.name_sets = {")
+    for n in data["name_sets"]:
+        out.append("    %s," % lua_table(n, ("name", "description", "set")))
+    out.append("}")
+    out.append("-- The preferences (packet-wsclose.c).")
+    out.append("DATA.prefs = {")
+    for p in data["prefs"]:
+        out.append("    %s = %s," % (p["name"], lua_table(p, ("kind", "title", "description",
+                                                             "default"))))
+    out.append("}")
+    out.append("DATA.pref_defaults = {")
+    for k, v in sorted(data["pref_defaults"].items()):
+        out.append("    %s = %s," % (k, lua_str(int(v) if str(v).isdigit() else v)))
+    out.append("}")
+    out.append("-- The fields (packet-wsclose.c, wsclose_view.c), in registration order.")
+    out.append("DATA.fields = {")
+    for f in data["fields"]:
+        out.append("    %s," % lua_table(f, ("key", "name", "abbrev", "type", "base", "frametype",
+                                             "vals", "custom", "blurb")))
+    out.append("}")
+    out.append("-- The expert items (packet-wsclose.c), in registration order.")
+    out.append("DATA.experts = {")
+    for e in data["experts"]:
+        out.append("    %s," % lua_table(e, ("key", "abbrev", "group", "severity", "text")))
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def generate():
+    with open(TEMPLATE, encoding="utf-8") as f:
+        template = f.read()
+    if template.count(MARK) != 1:
+        raise SystemExit("gen_lua: %s must hold %s once" % (TEMPLATE, MARK))
+    return template.replace(MARK, render(collect()).rstrip("\n"))
+
+
+def main(argv):
+    text = generate()
+    if argv[1:] == ["--check"]:
+        with open(OUTPUT, encoding="utf-8") as f:
+            if f.read() != text:
+                print("lua/wsclose.lua is not what lua/gen_lua.py writes: run "
+                      "/usr/bin/python3 lua/gen_lua.py and commit lua/wsclose.lua")
+                return 1
+        print("lua/wsclose.lua is current")
+        return 0
+    if argv[1:]:
+        raise SystemExit("usage: gen_lua.py [--check]")
+    with open(OUTPUT, "w", encoding="utf-8") as f:
+        f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
