@@ -346,30 +346,3 @@ class TlsWithoutKeys(PluginTestCase):
 if __name__ == "__main__":
     unittest.main()
 
-
-class TestReferenceTables(PluginTestCase):
-    """README's field and expert tables name exactly what the plugin registers: every
-    wsclose.* field (tshark -G fields) in "Field reference", every expert item (their fields
-    too) in "Expert info", and nothing else."""
-
-    @staticmethod
-    def first_cells(text):
-        names = set()
-        for line in text.splitlines():
-            if line.startswith("| `"):
-                names.update(re.findall(r"`(wsclose\.[^`]+)`", line.split(" | ")[0]))
-        return names
-
-    def test_tables_match_the_registration(self):
-        # An expert item's field is FT_NONE with its summary as name and no blurb (tshark
-        # 4.0 has no -G expert); no other wsclose field is FT_NONE.
-        fields, experts = set(), set()
-        for line in self.ts.out("-G", "fields").splitlines():
-            cols = line.split("\t")
-            if cols[0] == "F" and cols[2].startswith("wsclose."):
-                (experts if cols[3] == "FT_NONE" and cols[7] == "" else fields).add(cols[2])
-        self.assertEqual(len(experts), 22)
-        self.assertEqual(self.first_cells(section(readme(), "Expert info")), experts)
-        reference = section(readme(), "Field reference")
-        reference = reference[:reference.index("### Expert info")]
-        self.assertEqual(self.first_cells(reference), fields)
