@@ -346,10 +346,18 @@ class Runner:
         cap = self.place(self.ts, path)
         for passes in ([], ["-2"]):
             args = ["-r", cap, "-V"] + passes + list(extra)
-            proc = subprocess.run(self.ts.command(args), stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, cwd=self.ts.home, env=clean_env(),
-                                  timeout=self.args.timeout)
             self.stats.runs += 1
+            try:
+                proc = subprocess.run(self.ts.command(args), stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE, cwd=self.ts.home,
+                                      env=clean_env(), timeout=self.args.timeout)
+            except subprocess.TimeoutExpired as e:
+                # A hang is a failure of its own (the input is kept to replay); a loaded
+                # machine needs a longer --timeout.
+                err = (e.stderr or b"").decode("utf-8", "replace")
+                self.failure(path, args, label, "no result within %d s" % self.args.timeout,
+                             err)
+                continue
             err = proc.stderr.decode("utf-8", "replace")
             problem = self.judge(proc.returncode, err)
             if problem:
@@ -372,9 +380,12 @@ class Runner:
             self.bare = Tshark(with_plugin=False)
         cap = self.place(self.bare, path)
         bare_args = [cap if a.endswith(os.path.basename(path)) else a for a in args]
-        proc = subprocess.run(self.bare.command(bare_args), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, timeout=self.args.timeout,
-                              env=clean_env())
+        try:
+            proc = subprocess.run(self.bare.command(bare_args), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, timeout=self.args.timeout,
+                                  env=clean_env())
+        except subprocess.TimeoutExpired:
+            return True  # it hangs without the plugin too
         return self.judge(proc.returncode, proc.stderr.decode("utf-8", "replace")) is not None
 
     def failure(self, path, args, label, problem, err):
