@@ -18,6 +18,8 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 #include <valgrind/callgrind.h>
 
@@ -54,4 +56,41 @@ time(time_t *tloc)
     if (tloc)
         *tloc = fixed;
     return fixed;
+}
+
+/* c-ares (tshark's resolver, set up at start-up even when nothing is resolved) keeps its
+ * servers and queries in skip lists whose node heights it draws from arc4random_buf(): the
+ * heights set the size of each node's allocation, so from there on the heap lay differently
+ * in every run, and with it what malloc and free spent for the rest of the run.  A fixed
+ * stream (splitmix64 from a constant seed), the same with and without the plugin. */
+static uint64_t
+fixed_random(void)
+{
+    static uint64_t state = 0x9e3779b97f4a7c15u;
+    uint64_t z = (state += 0x9e3779b97f4a7c15u);
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+void
+arc4random_buf(void *buf, size_t len)
+{
+    unsigned char *p = buf;
+
+    for (size_t i = 0; i < len; i++)
+        p[i] = (unsigned char)(fixed_random() >> 56);
+}
+
+uint32_t
+arc4random(void)
+{
+    return (uint32_t)(fixed_random() >> 32);
+}
+
+uint32_t
+arc4random_uniform(uint32_t upper_bound)
+{
+    return upper_bound ? arc4random() % upper_bound : 0;
 }
