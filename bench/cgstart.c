@@ -20,6 +20,7 @@
 #include <dlfcn.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 #include <valgrind/callgrind.h>
 
@@ -58,11 +59,15 @@ time(time_t *tloc)
     return fixed;
 }
 
-/* c-ares (tshark's resolver, set up at start-up even when nothing is resolved) keeps its
- * servers and queries in skip lists whose node heights it draws from arc4random_buf(): the
- * heights set the size of each node's allocation, so from there on the heap lay differently
- * in every run, and with it what malloc and free spent for the rest of the run.  A fixed
- * stream (splitmix64 from a constant seed), the same with and without the plugin. */
+/* Randomness a library draws at start-up, fixed: the same stream (splitmix64 from a constant
+ * seed) in every run, with and without the plugin.
+ * - c-ares (tshark's resolver, set up even when nothing is resolved) keeps its servers and
+ *   queries in skip lists whose node heights it draws from arc4random_buf(): the heights set
+ *   the size of each node's allocation, so from there on the heap lay differently in every
+ *   run, and with it what malloc and free spent for the rest of the run.
+ * - libxml2 from 2.12 on seeds its hash tables with getentropy() (the xml dissector loads
+ *   its DTDs with it at start-up): the same effect through the tables' allocations.
+ * - getrandom() for whatever else asks the kernel directly. */
 static uint64_t
 fixed_random(void)
 {
@@ -93,4 +98,19 @@ uint32_t
 arc4random_uniform(uint32_t upper_bound)
 {
     return upper_bound ? arc4random() % upper_bound : 0;
+}
+
+int
+getentropy(void *buf, size_t len)
+{
+    arc4random_buf(buf, len);
+    return 0;
+}
+
+ssize_t
+getrandom(void *buf, size_t len, unsigned int flags)
+{
+    (void)flags;
+    arc4random_buf(buf, len);
+    return (ssize_t)len;
 }
