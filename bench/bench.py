@@ -11,8 +11,9 @@ Generates its captures into a temporary directory (bench/benchcaps.py), then:
   2. Instructions per packet with valgrind --tool=callgrind on the first --cg-frames frames
      of each capture (--cg-frames-tree for -V and -T fields, which cost 3-6 times more per
      packet): (Ir(-c N) - Ir(-c 1)) / (N - 1), with and without.  Counts are exact and do
-     not depend on the machine's load (bench/cgstart.c also fixes wmem's hash seed), so the
-     runs go in parallel, one per CPU: this is the deciding figure.  Next to the modes that
+     not depend on the machine's load (bench/cgstart.c also fixes wmem's hash seed, the
+     clock and the random bytes libraries draw at start-up), so the runs go in parallel,
+     one per CPU: this is the deciding figure.  Next to the modes that
      build every tree item, the ratio of tree items (-T pdml) over the same frames.
   3. Peak RSS (ru_maxrss) with and without at 10k and 100k connections (close-heavy
      capture), as bytes per connection.

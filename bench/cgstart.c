@@ -12,7 +12,8 @@
  * their hashes by a number drawn from it at start-up, so chain lengths, and with them the
  * instruction counts, differ from run to run by up to 0.3 %.  A fixed odd multiplier,
  * the same with and without the plugin, makes every count repeat exactly.  And it fixes
- * time(), which Lua's string hash seed mixes in (see below).
+ * time(), which Lua's string hash seed mixes in, and the random bytes that c-ares and
+ * libxml2 draw (see below).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -65,8 +66,8 @@ time(time_t *tloc)
  *   queries in skip lists whose node heights it draws from arc4random_buf(): the heights set
  *   the size of each node's allocation, so from there on the heap lay differently in every
  *   run, and with it what malloc and free spent for the rest of the run.
- * - libxml2 from 2.12 on seeds its hash tables with getentropy() (the xml dissector loads
- *   its DTDs with it at start-up): the same effect through the tables' allocations.
+ * - libxml2 (2.15, not 2.9) seeds its hash tables with getentropy(): the heap diverged
+ *   while the xml dissector loaded its DTDs at start-up.
  * - getrandom() for whatever else asks the kernel directly. */
 static uint64_t
 fixed_random(void)
