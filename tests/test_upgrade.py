@@ -226,6 +226,21 @@ class TestRealWinhttpUpgrades(PluginTestCase):
                        for frame, items in pdml_experts(pdml).items()}
                 self.assertEqual({f: i for f, i in got.items() if i}, want)
 
+    def test_error_filter_finds_the_connections(self):
+        """README's "From an error in your log to the frame": wsclose.upgrade_refused finds
+        exactly the connections whose CompleteUpgrade fails per the reference (the server's
+        answer is not a 101) and, under Wine 8, whose first Receive failed with 12152."""
+        conns = self.manifest["connections"]
+        rows = self.ts.fields(WINE, ["tcp.stream"], "-Y", "wsclose.upgrade_refused")
+        found = sorted(int(r[0]) for r in rows)
+        self.assertEqual(found, [s for s, c in enumerate(conns)
+                                 if c["server_answer"]["status"] != 101])
+        first_receive = [next(x for x in c["winhttp_calls"]
+                              if x["call"] == "WinHttpWebSocketReceive") for c in conns]
+        self.assertEqual(found, [s for s, x in enumerate(first_receive)
+                                 if (x["ok"], x["error"]) == (False, 12152)])
+        self.assertEqual(found, [0, 1])
+
     def test_wine_claims(self):
         """Wine 8's CompleteUpgrade returned a handle for every answer (README and
         wsclose.api.upgrade say so); a 101 that breaks RFC 6455 4.1 went on to deliver the
