@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Write lua/wsclose.lua: lua/wsclose.lua.in (the hand-written logic) with its data section
 generated from the C plugin's sources, so that the two editions share one set of names,
-meanings, classes, error codes, fields, expert items and preferences.
+meanings, classes, error codes, fields, expert items, preferences and the opening handshake's
+texts.
 
     /usr/bin/python3 lua/gen_lua.py           # write lua/wsclose.lua
     /usr/bin/python3 lua/gen_lua.py --check   # exit 1 when lua/wsclose.lua is not what it writes

@@ -1718,7 +1718,7 @@ local function flag(flags, bit)
     return math.floor(flags / bit) % 2 == 1
 end
 
--- Every packet: HTTP's 101 and TCP's SYN teach roles; a FIN or RST may end a connection.
+-- HTTP's 101 and TCP's SYN teach roles; a FIN or RST may end a connection.
 local function examine_tcp(tvb, pinfo, tree, flags)
     local stream = last_value(f_tcp_stream)
     -- Whichever pass first has a tree records these (tshark -2's first pass has none).
@@ -1742,6 +1742,7 @@ local function examine_tcp(tvb, pinfo, tree, flags)
     end
 end
 
+-- Every TCP packet: its ends first, then its HTTP messages (as the C plugin's postdissector).
 local function postdissect(tvb, pinfo, tree)
     local flags = last_value(f_tcp_flags)
     if not flags then
