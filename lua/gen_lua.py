@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Write lua/wsclose.lua: lua/wsclose.lua.in (the hand-written logic) with its data section
 generated from the C plugin's sources, so that the two editions share one set of names,
-meanings, classes, error codes, fields, expert items and preferences.
+meanings, classes, error codes, fields, expert items, preferences and the opening handshake's
+texts.
 
     /usr/bin/python3 lua/gen_lua.py           # write lua/wsclose.lua
     /usr/bin/python3 lua/gen_lua.py --check   # exit 1 when lua/wsclose.lua is not what it writes
@@ -22,7 +23,7 @@ OUTPUT = os.path.join(HERE, "wsclose.lua")
 MARK = "--@GENERATED_DATA@"
 
 TOKEN = re.compile(r"""
-    (?P<ws>\s+|//[^\n]*|/\*.*?\*/|^\#[^\n]*(?:\\\n[^\n]*)*)
+    (?P<ws>\s+|//[^\n]*|/\*.*?\*/|^\#(?:[^\n\\]|\\[^\n]|\\\n)*)
   | (?P<str>"(?:[^"\\\n]|\\.)*")
   | (?P<chr>'(?:[^'\\\n]|\\.)*')
   | (?P<num>0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*)
@@ -125,13 +126,30 @@ def call_args(toks, func):
 
 
 def defines(*names):
+    """The object-like macros of the files whose value is one token (adjacent string literals,
+    also over continued lines, are one)."""
     out = {}
     for name in names:
-        for m in re.finditer(r"^#define\s+(\w+)\s+(.+?)\s*$", read(name), re.M):
+        text = read(name).replace("\\\n", " ")
+        for m in re.finditer(r"^#define\s+(\w+)\s+(.+?)\s*$", text, re.M):
             val = m.group(2)
             toks = tokens(val)
             if len(toks) == 1:
                 out[m.group(1)] = toks[0]
+    return out
+
+
+def expand(toks, consts):
+    """toks with the string macros of consts replaced by their strings, adjacent literals
+    joined (as the preprocessor and the compiler do)."""
+    out = []
+    for t in toks:
+        if isinstance(t, str) and not isinstance(t, Str) and isinstance(consts.get(t), Str):
+            t = consts[t]
+        if isinstance(t, Str) and out and isinstance(out[-1], Str):
+            out[-1] = Str(out[-1] + t)
+        else:
+            out.append(t)
     return out
 
 
@@ -173,6 +191,43 @@ def switch_returns(toks, func):
     return out
 
 
+def expert_rows(toks, consts):
+    """The ei_register_info entries of toks, in registration order."""
+    out = []
+    for row in initializer(toks, "ei"):
+        (body,) = row
+        ref = body[0][1]  # & ei_wsclose_x
+        (inner,) = body[1]
+        vals = [scalar(v, consts) for v in inner]
+        out.append({"key": ref[len("ei_wsclose_"):], "abbrev": vals[0],
+                    "group": vals[1][len("PI_"):].lower(),
+                    "severity": vals[2][len("PI_"):].lower(), "text": vals[3]})
+    return out
+
+
+def switch_formats(toks, func):
+    """{case label: format} of a function made of `case X: snprintf(buf, size, "...", ...);`,
+    the default sharing the format of the case right above it."""
+    start = next(i for i, t in enumerate(toks)
+                 if t == func and toks[i + 1] == "(" and "{" in toks[i:i + 16])
+    body_start = toks.index("{", start)
+    _, end = group(toks, body_start)
+    out, pending = {}, []
+    i = body_start
+    while i < end:
+        if toks[i] == "case":
+            pending.append(toks[i + 1])
+        elif toks[i] == "default":
+            pending.append("default")
+        elif toks[i] == "snprintf" and toks[i + 1] == "(":
+            args, _ = group(toks, i + 1)
+            for label in pending:
+                out[label] = args[2][0]
+            pending = []
+        i += 1
+    return out
+
+
 def lua_str(v):
     if v is None:
         return "nil"
@@ -199,7 +254,8 @@ def lua_table(d, keys):
 
 def collect():
     consts = {}
-    consts.update(defines("winhttp_status.h", "winhttp_api.h", "wsclose_frame.h"))
+    consts.update(defines("winhttp_status.h", "winhttp_api.h", "wsclose_frame.h",
+                          "wsclose_upgrade.h", "wsclose_watch.c"))
     consts.update(defines("packet-wsclose.c"))
     status = tokens(read("winhttp_status.c"))
     status_h = tokens(read("winhttp_status.h"))
@@ -239,19 +295,49 @@ def collect():
         errors.append(dict(zip(("code", "name", "meaning"), vals)))
     data["errors"] = errors
 
+    # The opening handshake (wsclose_upgrade_view.c, wsclose_upgrade.[ch], winhttp_api.c).
+    upgrade_consts = defines("wsclose_upgrade_view.c")
+    upgrade_view = expand(tokens(read("wsclose_upgrade_view.c")), upgrade_consts)
+    upgrade = tokens(read("wsclose_upgrade.c"))
+
     experts = []
-    for row in initializer(dis, "ei"):
-        (body,) = row
-        ref = body[0][1]  # & ei_wsclose_x
-        (inner,) = body[1]
-        vals = [scalar(v, consts) for v in inner]
-        experts.append({"key": ref[len("ei_wsclose_"):], "abbrev": vals[0],
-                        "group": vals[1][len("PI_"):].lower(),
-                        "severity": vals[2][len("PI_"):].lower(), "text": vals[3]})
+    for toks in (dis, upgrade_view):
+        experts.extend(expert_rows(toks, consts))
     data["experts"] = experts
 
+    problems = []
+    for row in initializer(upgrade_view, "problem_items"):
+        (body,) = row
+        problems.append(body[1][1][len("ei_wsclose_"):])  # & ei_wsclose_upgrade_x
+    data["upgrade_problems"] = problems
+    (title,) = call_args(upgrade_view, "proto_item_append_text")
+    # refused ? ": refused text" : ": other text"
+    _, cond = title
+    if cond[1] != "?" or cond[3] != ":":
+        raise SystemExit("gen_lua: unexpected proto_item_append_text in wsclose_upgrade_view.c")
+    # expert_add_info_format(pinfo, ti, &ei_wsclose_upgrade_refused, "format", status)
+    (refused_fmt,) = [args[3][0] for args in call_args(upgrade_view, "expert_add_info_format")]
+    if not isinstance(refused_fmt, Str) or not isinstance(cond[2], Str) or \
+            not isinstance(cond[4], Str):
+        raise SystemExit("gen_lua: unexpected texts in wsclose_upgrade_view.c")
+    data["upgrade_texts"] = {
+        "title_refused": cond[2], "title_must_fail": cond[4],
+        # Lua 5.4's string.format has no %u.
+        "refused": refused_fmt.replace("%u", "%d"),
+    }
+    for label, fmt in switch_formats(api, "wsclose_api_upgrade_text").items():
+        if label != "default":
+            data["upgrade_texts"]["api_" + label[len("WSCLOSE_UPGRADE_CALL_"):].lower()] = \
+                fmt.replace("%u", "%d")
+    i = upgrade.index("WEBSOCKET_GUID")
+    if upgrade[i + 1:i + 4] != ["[", "]", "="] or not isinstance(upgrade[i + 4], Str):
+        raise SystemExit("gen_lua: no WEBSOCKET_GUID in wsclose_upgrade.c")
+    data["upgrade_guid"] = upgrade[i + 4]
+
+
     fields = []
-    for toks, prefix in ((dis, "hf_wsclose_"), (view, "hf_wsclose_")):
+    for toks, prefix in ((dis, "hf_wsclose_"), (view, "hf_wsclose_"),
+                         (upgrade_view, "hf_wsclose_")):
         for row in initializer(toks, "hf"):
             (body,) = row
             ref = body[0][1]
@@ -304,7 +390,8 @@ def collect():
         "WSCLOSE_ABORTED_CODE", "WSCLOSE_ERROR_INVALID_PARAMETER",
         "WSCLOSE_ERROR_INVALID_OPERATION", "WSCLOSE_ERROR_INVALID_SERVER_RESPONSE",
         "WSCLOSE_API_REASON_MAX", "WSCLOSE_CONTROL_PAYLOAD_MAX", "WSCLOSE_OPCODE_CLOSE",
-        "REASON_EXAMINE_MAX")}
+        "REASON_EXAMINE_MAX", "WSCLOSE_KEY_MAX", "WSCLOSE_OFFER_MAX", "WSCLOSE_ACCEPT_LEN",
+        "HTTP_HEAD_MAX")}
     return data
 
 
@@ -355,13 +442,24 @@ def render(data):
     for k, v in sorted(data["pref_defaults"].items()):
         out.append("    %s = %s," % (k, lua_str(int(v) if str(v).isdigit() else v)))
     out.append("}")
-    out.append("-- The fields (packet-wsclose.c, wsclose_view.c), in registration order.")
+    out.append("-- The fields (packet-wsclose.c, wsclose_view.c, wsclose_upgrade_view.c), in "
+               "registration order.")
     out.append("DATA.fields = {")
     for f in data["fields"]:
         out.append("    %s," % lua_table(f, ("key", "name", "abbrev", "type", "base", "frametype",
                                              "vals", "custom", "blurb")))
     out.append("}")
-    out.append("-- The expert items (packet-wsclose.c), in registration order.")
+    out.append("-- The opening handshake (wsclose_upgrade.c, wsclose_upgrade_view.c, winhttp_api.c): the")
+    out.append("-- GUID of Sec-WebSocket-Accept, the expert item of each problem of a 101 in drawing")
+    out.append("-- order, and the texts.")
+    out.append("DATA.upgrade_guid = %s" % lua_str(data["upgrade_guid"]))
+    out.append("DATA.upgrade_problems = {%s}" % ", ".join(lua_str(k) for k in
+                                                          data["upgrade_problems"]))
+    out.append("DATA.upgrade_texts = {")
+    for k, v in sorted(data["upgrade_texts"].items()):
+        out.append("    %s = %s," % (k, lua_str(v)))
+    out.append("}")
+    out.append("-- The expert items (packet-wsclose.c, wsclose_upgrade_view.c), in registration order.")
     out.append("DATA.experts = {")
     for e in data["experts"]:
         out.append("    %s," % lua_table(e, ("key", "abbrev", "group", "severity", "text")))

@@ -16,8 +16,10 @@
 local DATA = {}
 DATA.proto = {description = "WebSocket Close Status (WinHTTP)", short_name = "WSCLOSE", filter_name = "wsclose"}
 DATA.consts = {
+    HTTP_HEAD_MAX = 8192,
     REASON_EXAMINE_MAX = 4096,
     ABORTED_CODE = 1006,
+    ACCEPT_LEN = 28,
     ALIAS_1007_MEANING = "UTF-8 frame carried an invalid UTF-8 stream.",
     ALIAS_1007_NAME = "WINHTTP_WEB_SOCKET_INVALID_UTF8_CLOSE_STATUS",
     API_REASON_MAX = 123,
@@ -26,6 +28,8 @@ DATA.consts = {
     ERROR_INVALID_OPERATION = 4317,
     ERROR_INVALID_PARAMETER = 87,
     ERROR_INVALID_SERVER_RESPONSE = 12152,
+    KEY_MAX = 64,
+    OFFER_MAX = 256,
     OPCODE_CLOSE = 8,
 }
 -- The close code table (winhttp_status.c), by code.
@@ -91,7 +95,7 @@ DATA.pref_defaults = {
     close_timeout = 10,
     name_set = "winhttp",
 }
--- The fields (packet-wsclose.c, wsclose_view.c), in registration order.
+-- The fields (packet-wsclose.c, wsclose_view.c, wsclose_upgrade_view.c), in registration order.
 DATA.fields = {
     {key = "status", name = "Status", abbrev = "wsclose.status", type = "uint16", base = "custom", custom = "status", blurb = "Close status code on the wire, with its WinHTTP name where it has one"},
     {key = "winhttp", name = "WinHTTP status", abbrev = "wsclose.winhttp", type = "string", base = "none", blurb = "WINHTTP_WEB_SOCKET_CLOSE_STATUS value of this close frame's status (1005 when it has none); not on a server close the client's WinHTTP rejects, nor on an abort"},
@@ -124,8 +128,24 @@ DATA.fields = {
     {key = "api_call", name = "WinHTTP call", abbrev = "wsclose.api.call", type = "string", base = "none", blurb = "The WinHTTP client call that sends a close frame like this one, with its usStatus and reason"},
     {key = "api_call_status", name = "WinHTTP call usStatus", abbrev = "wsclose.api.call.status", type = "uint16", base = "custom", custom = "status", blurb = "The usStatus the WinHTTP client's call passed to send this close frame"},
     {key = "api_close_error", name = "WinHttpWebSocketClose error", abbrev = "wsclose.api.close.error", type = "uint32", base = "dec", vals = "errors", blurb = "Error code WinHttpWebSocketClose and WinHttpWebSocketShutdown return when asked to send a close frame like this one"},
+    {key = "upgrade_request_in", name = "Upgrade request in", abbrev = "wsclose.upgrade.request_in", type = "framenum", base = "none", frametype = "request", blurb = "Frame of the WebSocket Upgrade request this response answers"},
+    {key = "upgrade_accept_expected", name = "Expected Sec-WebSocket-Accept", abbrev = "wsclose.upgrade.accept_expected", type = "string", base = "none", blurb = "The Sec-WebSocket-Accept the request's Sec-WebSocket-Key asks for: base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11))"},
+    {key = "api_upgrade", name = "WinHttpWebSocketCompleteUpgrade", abbrev = "wsclose.api.upgrade", type = "string", base = "none", blurb = "What the client's WinHttpWebSocketCompleteUpgrade returns for this response"},
 }
--- The expert items (packet-wsclose.c), in registration order.
+-- The opening handshake (wsclose_upgrade.c, wsclose_upgrade_view.c, winhttp_api.c): the
+-- GUID of Sec-WebSocket-Accept, the expert item of each problem of a 101 in drawing
+-- order, and the texts.
+DATA.upgrade_guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+DATA.upgrade_problems = {"upgrade_no_upgrade", "upgrade_no_connection", "upgrade_no_accept", "upgrade_wrong_accept", "upgrade_unoffered_protocol", "upgrade_unoffered_extension"}
+DATA.upgrade_texts = {
+    api_fails = "fails: the server answered %d, not 101",
+    api_handle = "returns the WebSocket handle",
+    api_undocumented = "undocumented: the reference is silent on a 101 that breaks RFC 6455 4.1 (Wine 8 returns a handle)",
+    refused = "WebSocket upgrade answered with %d, not 101: WinHttpWebSocketCompleteUpgrade fails",
+    title_must_fail = ": WebSocket upgrade response a client must fail",
+    title_refused = ": WebSocket upgrade refused",
+}
+-- The expert items (packet-wsclose.c, wsclose_upgrade_view.c), in registration order.
 DATA.experts = {
     {key = "close", abbrev = "wsclose.close", group = "sequence", severity = "chat", text = "WebSocket close"},
     {key = "api_only_code", abbrev = "wsclose.api_only_code", group = "protocol", severity = "warn", text = "Close code for APIs to report (1005, 1006, 1015) sent on the wire"},
@@ -142,6 +162,13 @@ DATA.experts = {
     {key = "end_without_close", abbrev = "wsclose.end_without_close", group = "sequence", severity = "warn", text = "The client ends the TCP connection without a close frame of its own: its application closed its WinHTTP handles without WinHttpWebSocketClose, or Close failed before sending (a reason over 123 bytes: ERROR_INVALID_PARAMETER)"},
     {key = "close_timeout", abbrev = "wsclose.close_timeout", group = "sequence", severity = "warn", text = "Server's close later than the WinHTTP client's close timeout"},
     {key = "reason_over_123", abbrev = "wsclose.reason_over_123", group = "protocol", severity = "note", text = "Client close reason over 123 bytes: WinHttpWebSocketClose and WinHttpWebSocketShutdown refuse it (ERROR_INVALID_PARAMETER), so this client does not close through WinHTTP"},
+    {key = "upgrade_refused", abbrev = "wsclose.upgrade_refused", group = "response_code", severity = "warn", text = "WebSocket upgrade answered with a status other than 101: WinHttpWebSocketCompleteUpgrade fails"},
+    {key = "upgrade_no_upgrade", abbrev = "wsclose.upgrade_no_upgrade", group = "protocol", severity = "warn", text = "101 without Upgrade: websocket: an RFC 6455 client must fail the connection (4.1); WinHTTP's behaviour is undocumented (Wine 8 accepts it)"},
+    {key = "upgrade_no_connection", abbrev = "wsclose.upgrade_no_connection", group = "protocol", severity = "warn", text = "101 without Connection: Upgrade: an RFC 6455 client must fail the connection (4.1); WinHTTP's behaviour is undocumented"},
+    {key = "upgrade_no_accept", abbrev = "wsclose.upgrade_no_accept", group = "protocol", severity = "warn", text = "101 without Sec-WebSocket-Accept: an RFC 6455 client must fail the connection (4.1); WinHTTP's behaviour is undocumented (Wine 8 accepts it)"},
+    {key = "upgrade_wrong_accept", abbrev = "wsclose.upgrade_wrong_accept", group = "protocol", severity = "warn", text = "101 whose Sec-WebSocket-Accept is not the hash of the request's Sec-WebSocket-Key: an RFC 6455 client must fail the connection (4.1); WinHTTP's behaviour is undocumented (Wine 8 accepts it)"},
+    {key = "upgrade_unoffered_protocol", abbrev = "wsclose.upgrade_unoffered_protocol", group = "protocol", severity = "warn", text = "101 with a Sec-WebSocket-Protocol the client did not offer: an RFC 6455 client must fail the connection (4.1); WinHTTP's behaviour is undocumented (Wine 8 accepts it)"},
+    {key = "upgrade_unoffered_extension", abbrev = "wsclose.upgrade_unoffered_extension", group = "protocol", severity = "warn", text = "101 with a Sec-WebSocket-Extensions the client did not offer: an RFC 6455 client must fail the connection (4.1); WinHTTP's behaviour is undocumented"},
 }
 
 -- When the C plugin is loaded too, it has registered the protocol: step aside, once, quietly.
@@ -483,6 +510,275 @@ local function reason_value(r)
 end
 
 -- ---------------------------------------------------------------------------------------
+-- The opening handshake (wsclose_upgrade.c): the heads of an Upgrade request and of its
+-- response, and what RFC 6455 4.1 requires of the response before a client may use the
+-- connection.
+
+-- 32-bit operations for SHA-1: bit32 where it exists (Lua 5.2), else Lua 5.3+'s operators,
+-- compiled from a string so that 5.2 never parses them.
+local band, bor, bxor, bnot, lrot
+if bit32 then
+    band, bor, bxor, bnot, lrot = bit32.band, bit32.bor, bit32.bxor, bit32.bnot, bit32.lrotate
+else
+    band, bor, bxor, bnot, lrot = load([[
+        return function(a, b) return a & b end,
+               function(a, b) return a | b end,
+               function(a, b) return a ~ b end,
+               function(a) return ~a & 0xFFFFFFFF end,
+               function(a, n) return ((a << n) | (a >> (32 - n))) & 0xFFFFFFFF end
+    ]])()
+end
+
+local function byte_quad(n)
+    return math.floor(n / 16777216) % 256, math.floor(n / 65536) % 256, math.floor(n / 256) % 256,
+           n % 256
+end
+
+-- SHA-1 (FIPS 180-4) of a short message, as a list of 20 byte values.
+local function sha1(msg)
+    local len = #msg
+    -- The message, its 0x80, zeros and its 64-bit length in bits (under 2^32 here).
+    msg = msg .. "\128" .. string.rep("\0", (55 - len) % 64) .. "\0\0\0\0" ..
+              string.char(byte_quad(len * 8))
+    local h = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0}
+    local w = {}
+    for block = 1, #msg, 64 do
+        for i = 0, 15 do
+            local b1, b2, b3, b4 = msg:byte(block + 4 * i, block + 4 * i + 3)
+            w[i] = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
+        end
+        for i = 16, 79 do
+            w[i] = lrot(bxor(bxor(w[i - 3], w[i - 8]), bxor(w[i - 14], w[i - 16])), 1)
+        end
+        local a, b, c, d, e = h[1], h[2], h[3], h[4], h[5]
+        for i = 0, 79 do
+            local f, k
+            if i < 20 then
+                f, k = bor(band(b, c), band(bnot(b), d)), 0x5A827999
+            elseif i < 40 then
+                f, k = bxor(bxor(b, c), d), 0x6ED9EBA1
+            elseif i < 60 then
+                f, k = bor(bor(band(b, c), band(b, d)), band(c, d)), 0x8F1BBCDC
+            else
+                f, k = bxor(bxor(b, c), d), 0xCA62C1D6
+            end
+            a, b, c, d, e = (lrot(a, 5) + f + e + k + w[i]) % UINT32, a, lrot(b, 30), c, d
+        end
+        h[1], h[2], h[3], h[4], h[5] = (h[1] + a) % UINT32, (h[2] + b) % UINT32,
+                                       (h[3] + c) % UINT32, (h[4] + d) % UINT32,
+                                       (h[5] + e) % UINT32
+    end
+    local digest = {}
+    for i = 1, 5 do
+        digest[#digest + 1], digest[#digest + 2], digest[#digest + 3], digest[#digest + 4] =
+            byte_quad(h[i])
+    end
+    return digest
+end
+
+local BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+local function base64(bytes)
+    local out = {}
+    for i = 1, #bytes, 3 do
+        local b2, b3 = bytes[i + 1], bytes[i + 2]
+        local v = bytes[i] * 65536 + (b2 or 0) * 256 + (b3 or 0)
+        for shift, present in ipairs({true, true, b2 ~= nil, b3 ~= nil}) do
+            local sextet = math.floor(v / 64 ^ (4 - shift)) % 64
+            out[#out + 1] = present and BASE64:sub(sextet + 1, sextet + 1) or "="
+        end
+    end
+    return table.concat(out)
+end
+
+-- The Sec-WebSocket-Accept a server must answer to key: base64(SHA-1(key + GUID)).
+local function upgrade_accept(key)
+    return base64(sha1(key .. DATA.upgrade_guid))
+end
+
+local function trim_ows(s)
+    return (s:gsub("^[ \t]+", ""):gsub("[ \t]+$", ""))
+end
+
+-- Whether the comma-separated list v names token (case-insensitive, as RFC 9110 5.6.1 and
+-- 7.6.1 / 7.8 make Connection and Upgrade tokens; token is in lower case).
+local function list_has_token(v, token)
+    for item in (v .. ","):gmatch("([^,]*),") do
+        if string.lower(trim_ows(item)) == token then
+            return true
+        end
+    end
+    return false
+end
+
+-- Whether the exact token (case-sensitive: subprotocol names, RFC 6455 4.1) is in the
+-- comma-separated list.
+local function offer_has(list, token)
+    if token == "" then
+        return false
+    end
+    for item in (list .. ","):gmatch("([^,]*),") do
+        if trim_ows(item) == token then
+            return true
+        end
+    end
+    return false
+end
+
+-- "HTTP/1.x " then three digits: the status (0 when not three digits), or nil.
+local function parse_status_line(line)
+    if #line < 12 or not line:find("^HTTP/1%.%d ") then
+        return nil
+    end
+    local digits = line:match("^(%d%d%d)", 10)
+    if digits and (#line == 12 or line:sub(13, 13) == " ") then
+        return tonumber(digits)
+    end
+    return 0
+end
+
+-- "METHOD target HTTP/1.x" with an upper-case method.
+local function parse_request_line(line)
+    local _, method_end = line:find("^[A-Z]+")
+    if not method_end or method_end >= #line or line:sub(method_end + 1, method_end + 1) ~= " " then
+        return false
+    end
+    return #line >= 9 and line:sub(-9, -2) == " HTTP/1." and line:find("^%d", #line) ~= nil
+end
+
+local HEADER_KEEP = {["sec-websocket-key"] = "key", ["sec-websocket-accept"] = "accept",
+                     ["sec-websocket-protocol"] = "protocol",
+                     ["sec-websocket-extensions"] = "extensions"}
+-- The first of these headers counts, of the others the last.
+local HEADER_FIRST = {protocol = true, extensions = true}
+
+local function header_line(line, head)
+    local colon = line:find(":", 1, true)
+    if not colon then
+        return
+    end
+    local name = string.lower(line:sub(1, colon - 1))
+    local value = trim_ows(line:sub(colon + 1))
+    if name == "upgrade" then
+        head.upgrade_websocket = head.upgrade_websocket or list_has_token(value, "websocket")
+    elseif name == "connection" then
+        head.connection_upgrade = head.connection_upgrade or list_has_token(value, "upgrade")
+    else
+        local which = HEADER_KEEP[name]
+        if which and not (HEADER_FIRST[which] and head[which]) then
+            head[which] = value
+        end
+    end
+end
+
+-- The head of an HTTP/1.x message whose start line begins s; nil when s does not begin with a
+-- request line or an HTTP/1.x status line.  A header value absent is nil.
+local function http_head_parse(s)
+    local head = {response = false, status = 0, complete = false, upgrade_websocket = false,
+                  connection_upgrade = false}
+    local pos, first = 1, true
+    while pos <= #s do
+        local nl = s:find("\n", pos, true)
+        if not nl then
+            break -- a line cut off: the head is incomplete
+        end
+        local line_end = nl - 1
+        if line_end >= pos and s:byte(line_end) == 13 then
+            line_end = line_end - 1
+        end
+        local line = s:sub(pos, line_end)
+        if first then
+            local status = parse_status_line(line)
+            if status then
+                head.response, head.status = true, status
+            elseif not parse_request_line(line) then
+                return nil
+            end
+            first = false
+        elseif line == "" then
+            head.complete = true
+            break
+        else
+            header_line(line, head)
+        end
+        pos = nl + 1
+    end
+    if first then
+        return nil
+    end
+    return head
+end
+
+-- A C string's view of a value: up to its first NUL.
+local function c_string(s, max)
+    local nul = s:find("\0", 1, true)
+    if nul then
+        s = s:sub(1, nul - 1)
+    end
+    return max and s:sub(1, max) or s
+end
+
+-- What the client offered in a request head; nil when it asks for no WebSocket upgrade.
+local function upgrade_offer(request)
+    if request.response or not request.upgrade_websocket then
+        return nil
+    end
+    local offer = {key_present = request.key ~= nil and #request.key <= C.KEY_MAX,
+                   protocols = c_string(request.protocol or "", C.OFFER_MAX),
+                   extensions_offered = request.extensions ~= nil}
+    if offer.key_present then
+        offer.key = c_string(request.key)
+    end
+    return offer
+end
+
+-- The problems of a response to offer (a set of expert item keys, or refused), and the
+-- Sec-WebSocket-Accept the response should have carried ("" when the key is unknown); nil
+-- when there are none.
+local function upgrade_check(offer, response)
+    local expected = offer.key_present and upgrade_accept(offer.key) or ""
+    local problems, any = {}, false
+    local function add(key)
+        problems[key], any = true, true
+    end
+    if response.status ~= 101 then
+        add("upgrade_refused")
+    else
+        if not response.upgrade_websocket then
+            add("upgrade_no_upgrade")
+        end
+        if not response.connection_upgrade then
+            add("upgrade_no_connection")
+        end
+        if not response.accept then
+            add("upgrade_no_accept")
+        elseif offer.key_present and response.accept ~= expected then
+            add("upgrade_wrong_accept")
+        end
+        if response.protocol and not offer_has(offer.protocols, response.protocol) then
+            add("upgrade_unoffered_protocol")
+        end
+        if response.extensions and not offer.extensions_offered then
+            add("upgrade_unoffered_extension")
+        end
+    end
+    if not any then
+        return nil
+    end
+    return {problems = problems, expected_accept = expected, status = response.status}
+end
+
+-- What WinHttpWebSocketCompleteUpgrade returns for a response (winhttp_api.c, the reference).
+local function api_upgrade_text(status, rfc_valid)
+    if status ~= 101 then
+        return string.format(DATA.upgrade_texts.api_fails, status)
+    elseif not rfc_valid then
+        return DATA.upgrade_texts.api_undocumented
+    end
+    return DATA.upgrade_texts.api_handle
+end
+
+-- ---------------------------------------------------------------------------------------
 -- Registration: the fields, expert items and preferences of the C plugin
 
 local hf = {}
@@ -514,7 +810,8 @@ wsclose.fields = proto_fields
 local SEVERITY = {chat = expert.severity.CHAT, note = expert.severity.NOTE,
                   warn = expert.severity.WARN, error = expert.severity.ERROR}
 local GROUP = {sequence = expert.group.SEQUENCE, protocol = expert.group.PROTOCOL,
-               malformed = expert.group.MALFORMED, undecoded = expert.group.UNDECODED}
+               malformed = expert.group.MALFORMED, undecoded = expert.group.UNDECODED,
+               response_code = expert.group.RESPONSE_CODE}
 local ei = {}
 local expert_list = {}
 for _, e in ipairs(DATA.experts) do
@@ -547,13 +844,15 @@ local function name_set()
     return n and n.set or "winhttp"
 end
 
--- Field extractors: the TCP stream and flags of a packet (roles, ends), and HTTP's 101.
+-- Field extractors: the TCP stream and flags of a packet (roles, ends), HTTP's 101, and where
+-- an HTTP request or response begins (the opening handshake's checks read its head there).
 local f_tcp_stream = Field.new("tcp.stream")
 local f_tcp_flags = Field.new("tcp.flags")
 local f_tcp_srcport = Field.new("tcp.srcport")
 local f_tcp_dstport = Field.new("tcp.dstport")
 local f_http_code = Field.new("http.response.code")
 local f_http_upgrade = Field.new("http.upgrade")
+local f_http_method = Field.new("http.request.method")
 
 local function last_value(extractor)
     local all = {extractor()}
@@ -577,6 +876,8 @@ local function reset_file()
         abort_frames = {},   -- frame number -> conn
         stream_seen = {},    -- tcp.stream -> conn or false
         drawn = {},          -- frame number -> pass marker of the last drawing of its ends
+        offers = {},         -- client>server endpoints -> an Upgrade request not answered yet
+        upgrade_results = {}, -- frame number -> the problems of the response there
         closing = 0,
     }
 end
@@ -1312,18 +1613,113 @@ local function draw_end(tree, tvb, pinfo, conn)
     end
 end
 
+-- ---------------------------------------------------------------------------------------
+-- The opening handshake's items (wsclose_upgrade_view.c, wsclose_watch.c): on an Upgrade's
+-- response that keeps an RFC 6455 client from using the connection
+
+local function draw_upgrade(tree, tvb, result)
+    local here = tvb:range(0, 0)
+    local problems = result.problems
+    local refused = problems.upgrade_refused
+    local ti = tree:add(wsclose, here)
+    ti:append_text(refused and DATA.upgrade_texts.title_refused or
+                       DATA.upgrade_texts.title_must_fail)
+    add_uint(ti, "upgrade_request_in", here, result.request_frame)
+    if not refused and result.expected_accept ~= "" and
+        (problems.upgrade_no_accept or problems.upgrade_wrong_accept) then
+        add_string(ti, "upgrade_accept_expected", here, result.expected_accept)
+    end
+    add_string(ti, "api_upgrade", here, api_upgrade_text(result.status, false))
+    if refused then
+        add_expert(ti, "upgrade_refused", string.format(DATA.upgrade_texts.refused, result.status))
+        return
+    end
+    for _, key in ipairs(DATA.upgrade_problems) do
+        if problems[key] then
+            add_expert(ti, key)
+        end
+    end
+end
+
+-- The pending request of a connection, from the request (client to server) or the response.
+local function endpoints_key(pinfo, response)
+    local a = tostring(pinfo.src) .. "|" .. pinfo.src_port
+    local b = tostring(pinfo.dst) .. "|" .. pinfo.dst_port
+    if response then
+        return b .. ">" .. a
+    end
+    return a .. ">" .. b
+end
+
+-- The head of the HTTP message whose start line holds the field fi: a request's method begins
+-- it, a response's status code follows "HTTP/1.x ".
+local function head_of(fi, response)
+    local source = fi.source
+    local start = response and fi.offset - 9 or fi.offset
+    if not source or start < 0 then
+        return nil
+    end
+    local len = math.min(source:len() - start, C.HTTP_HEAD_MAX)
+    if len <= 0 then
+        return nil
+    end
+    local head = http_head_parse(source:raw(start, len))
+    if not head or head.response ~= response then
+        return nil
+    end
+    return head
+end
+
+-- The HTTP messages of this packet: a WebSocket Upgrade request (a GET, RFC 6455 4.1) is kept
+-- until its response, which is checked against it; a response with problems gets the items,
+-- once per pass.  Field extractors read nothing without a tree (tshark -2's first pass): there
+-- the second pass checks.
+local function examine_http(tvb, pinfo, tree)
+    local drawn = false
+    for _, fi in ipairs({f_http_method()}) do
+        local head = fi.value == "GET" and head_of(fi, false)
+        local offer = head and upgrade_offer(head)
+        if offer then
+            offer.request_frame = pinfo.number
+            per_file.offers[endpoints_key(pinfo, false)] = offer
+        end
+    end
+    for _, fi in ipairs({f_http_code()}) do
+        local head = fi.value ~= 0 and head_of(fi, true)
+        -- An interim response: the final one follows.
+        if head and not (head.status >= 100 and head.status < 200 and head.status ~= 101) then
+            local key = endpoints_key(pinfo, true)
+            local offer = per_file.offers[key]
+            per_file.offers[key] = nil
+            local result = offer and upgrade_check(offer, head)
+            if result then
+                result.request_frame = offer.request_frame
+                if not per_file.upgrade_results[pinfo.number] then
+                    per_file.upgrade_results[pinfo.number] = result
+                end
+                if not drawn then
+                    draw_upgrade(tree, tvb, result)
+                    drawn = true
+                end
+            end
+        end
+    end
+    -- A response an earlier pass found problems in, its request not dissected in this one
+    -- (the GUI redissects the frames one by one).
+    local kept = per_file.upgrade_results[pinfo.number]
+    if not drawn and kept and pinfo.visited then
+        draw_upgrade(tree, tvb, kept)
+    end
+end
+
 local TH_FIN, TH_SYN, TH_RST, TH_ACK = 1, 2, 4, 16
 
 local function flag(flags, bit)
     return math.floor(flags / bit) % 2 == 1
 end
 
--- Every packet: HTTP's 101 and TCP's SYN teach roles; a FIN or RST may end a connection.
-local function postdissect(tvb, pinfo, tree)
-    local flags = last_value(f_tcp_flags)
-    if not flags then
-        return
-    end
+-- HTTP's 101 and TCP's SYN teach roles; a FIN or RST may end a connection.
+local function examine_tcp(tvb, pinfo, tree, flags)
     local stream = last_value(f_tcp_stream)
     -- Whichever pass first has a tree records these (tshark -2's first pass has none).
     if flag(flags, TH_SYN) then
@@ -1343,6 +1739,18 @@ local function postdissect(tvb, pinfo, tree)
     if conn and (aborted_at(conn, CLIENT, pinfo.number) or aborted_at(conn, SERVER, pinfo.number))
     then
         draw_end(tree, tvb, pinfo, conn)
+    end
+end
+
+-- Every TCP packet: its ends first, then its HTTP messages (as the C plugin's postdissector).
+local function postdissect(tvb, pinfo, tree)
+    local flags = last_value(f_tcp_flags)
+    if not flags then
+        return
+    end
+    examine_tcp(tvb, pinfo, tree, flags)
+    if tree then
+        examine_http(tvb, pinfo, tree)
     end
 end
 

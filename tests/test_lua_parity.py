@@ -10,6 +10,9 @@ with -2, and per frame these must be equal:
 and, per capture, tshark -z expert's WSCLOSE rows.  Also the registrations: the same wsclose
 fields with the same types (tshark -G fields).
 
+The opening handshake, which the Lua edition checks in every mode, also in a filter on the
+protocol alone (LuaUpgradeChecks).
+
 The differences Lua cannot avoid are listed in LUA_DIFFERENCES below, each with its reason
 (README, "Lua edition"); a listed difference that no longer occurs fails the test too, so the
 list stays exact.
@@ -287,3 +290,28 @@ class LuaStepsAside(unittest.TestCase):
         finally:
             both.close()
             alone.close()
+
+
+class LuaUpgradeChecks(unittest.TestCase):
+    """The Lua edition checks the opening handshake in every mode (README, "Lua edition"): a
+    filter on the protocol alone selects the Upgrade responses with problems too, where the C
+    plugin's selects the close frames and aborts only."""
+
+    def test_filter_on_the_protocol(self):
+        from test_upgrade import CAPTURE, expected_items
+
+        c, lua = Tshark(), LuaTshark()
+        try:
+            frames = {}
+            for edition, ts in (("c", c), ("lua", lua)):
+                out = ts.out("-r", ts.capture(CAPTURE), "-Y", "wsclose", "-T", "fields",
+                             "-e", "frame.number")
+                frames[edition] = [int(line) for line in out.split()]
+        finally:
+            c.close()
+            lua.close()
+        responses = sorted(expected_items())
+        self.assertEqual(len(responses), 9)
+        self.assertTrue(frames["c"])
+        self.assertEqual([f for f in frames["c"] if f in responses], [])
+        self.assertEqual(frames["lua"], sorted(frames["c"] + responses))
