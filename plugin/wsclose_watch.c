@@ -132,46 +132,55 @@ same_connection(const upgrade_offer_t *offer, packet_info *pinfo)
 
 /* A head is looked for in its first bytes only: an upgrade's headers are short. */
 #define HTTP_HEAD_MAX 8192
-/* Where in a frame TCP's payload can begin: link, network and TCP headers. */
-#define PAYLOAD_OFFSET_MAX 256
 
+/* Whether a head of the message the http tap reported (a request, or a response with its
+ * status) begins at offset. */
 static bool
-head_at(tvbuff_t *tvb, unsigned offset, bool response, wsclose_http_head_t *head)
+head_at(tvbuff_t *tvb, unsigned offset, const http_info_value_t *http, wsclose_http_head_t *head)
 {
     const int avail = tvb_captured_length_remaining(tvb, offset);
     const unsigned len = avail > HTTP_HEAD_MAX ? HTTP_HEAD_MAX : (unsigned)(avail > 0 ? avail : 0);
 
-    return len > 0 && wsclose_http_head_parse(tvb_get_ptr(tvb, offset, len), len, head) &&
-           head->response == response;
+    if (len == 0 || !wsclose_http_head_parse(tvb_get_ptr(tvb, offset, len), len, head))
+        return false;
+    if (http->response_code != 0)
+        return head->response && head->status == http->response_code;
+    return !head->response;
 }
 
 /*
- * The head of the HTTP message the http tap reported for this frame: at the start of the
- * frame's last data source when HTTP was reassembled or decrypted, else in the frame where
- * TCP's payload begins.  Inside a tap callback the other taps' data (TCP's header, which
- * says where) cannot be fetched, so the frame is searched for the start line: a status
- * line, or a GET (RFC 6455 4.1: an upgrade is a GET).
+ * The head of the HTTP message the http tap reported for this frame: at the start of a data
+ * source of the frame when HTTP was reassembled or decrypted, else in the frame.  Inside a
+ * tap callback the other taps' data (TCP's header, which says where the payload begins)
+ * cannot be fetched, so the frame is searched for the start line: a status line with the
+ * reported status (a 101 may follow a 100 Continue in one segment), or a GET (RFC 6455 4.1:
+ * an upgrade is a GET).  A data source that holds a body (de-chunked, uncompressed) has no
+ * start line.
  */
 static bool
-http_head(tvbuff_t *frame, packet_info *pinfo, bool response, wsclose_http_head_t *head)
+http_head(tvbuff_t *frame, packet_info *pinfo, const http_info_value_t *http,
+          wsclose_http_head_t *head)
 {
-    GSList *last = g_slist_last(pinfo->data_src);
-    tvbuff_t *source = last ? get_data_source_tvb((const struct data_source *)last->data) : NULL;
-    const char *start = response ? "HTTP/1." : "GET ";
-    const unsigned start_len = response ? 7 : 4;
+    const char *start = http->response_code != 0 ? "HTTP/1." : "GET ";
+    const unsigned start_len = http->response_code != 0 ? 7 : 4;
     const unsigned captured = tvb_captured_length(frame);
-    const unsigned end = captured < PAYLOAD_OFFSET_MAX ? captured : PAYLOAD_OFFSET_MAX;
     const uint8_t *bytes;
     unsigned offset;
+    GSList *src;
 
-    if (source && source != frame)
-        return head_at(source, 0, response, head);
-    if (end < start_len)
+    for (src = pinfo->data_src; src; src = src->next) {
+        tvbuff_t *tvb = get_data_source_tvb((const struct data_source *)src->data);
+
+        if (tvb != frame && head_at(tvb, 0, http, head))
+            return true;
+    }
+    if (captured < start_len)
         return false;
-    bytes = tvb_get_ptr(frame, 0, end);
-    for (offset = 0; offset + start_len <= end; offset++)
-        if (bytes[offset] == (uint8_t)start[0] && memcmp(bytes + offset, start, start_len) == 0)
-            return head_at(frame, offset, response, head);
+    bytes = tvb_get_ptr(frame, 0, captured);
+    for (offset = 0; offset + start_len <= captured; offset++)
+        if (bytes[offset] == (uint8_t)start[0] && memcmp(bytes + offset, start, start_len) == 0 &&
+            head_at(frame, offset, http, head))
+            return true;
     return false;
 }
 
@@ -204,7 +213,7 @@ examine_http(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const http_inf
         return;
     if (!watch.upgrade_wanted(tree) && !watch.experts_tapped())
         return;
-    if (!http_head(tvb, pinfo, response, &head))
+    if (!http_head(tvb, pinfo, http, &head))
         return;
     key = connection_key(pinfo, response);
     if (!response) {

@@ -52,6 +52,8 @@ EXPECTED = {
     "protocol-not-offered": ["wsclose.upgrade_unoffered_protocol"],
     "other-protocol": ["wsclose.upgrade_unoffered_protocol"],
     "extension-not-offered": ["wsclose.upgrade_unoffered_extension"],
+    "answered-403-chunked": ["wsclose.upgrade_refused"],
+    "continue-then-wrong-accept": ["wsclose.upgrade_wrong_accept"],
     "protocol-from-offer": [],
     "header-case": [],
 }
@@ -91,7 +93,7 @@ class TestUpgradeResponses(PluginTestCase):
 
     def test_expert_items_on_the_response_frames(self):
         want = expected_items()
-        self.assertEqual(len(want), 9)
+        self.assertEqual(len(want), 11)
         for name, passes in PASSES:
             with self.subTest(passes=name):
                 pdml = self.ts.out("-r", self.ts.capture(CAPTURE), "-T", "pdml", *passes)
@@ -138,7 +140,7 @@ class TestUpgradeResponses(PluginTestCase):
         """README: -Y wsclose names other wsclose fields only, so upgrades are not checked:
         it selects the close frames, none of the responses."""
         closes = sorted(f["frame"] for c in connections() for f in c["close_frames"])
-        self.assertEqual(len(closes), 16)
+        self.assertEqual(len(closes), 18)
         for name, passes in PASSES:
             with self.subTest(passes=name):
                 rows = self.ts.fields(CAPTURE, ["frame.number"], "-Y", "wsclose", *passes)
@@ -152,7 +154,7 @@ class TestUpgradeResponses(PluginTestCase):
                 want[key] = want.get(key, 0) + 1
         # Every close frame of the capture is a 1000: its chat item.
         closes = sum(len(c["close_frames"]) for c in connections())
-        self.assertEqual(closes, 16)
+        self.assertEqual(closes, 18)
         want[("Chat", "Sequence", "Close: WINHTTP_WEB_SOCKET_SUCCESS_CLOSE_STATUS (1000)")] = closes
         want = sorted((s, g, m, n) for (s, g, m), n in want.items())
         for name, passes in PASSES:

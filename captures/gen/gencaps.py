@@ -32,6 +32,7 @@ import ipaddress
 import json
 import os
 import random
+import re
 import struct
 import sys
 import tempfile
@@ -440,7 +441,8 @@ class WsConn:
             self.record["upgrade"] = {
                 "request_frame": sent[0][0], "response_frame": answered[0][0],
                 "key": key, "offered_protocols": protocols,
-                "response_status": int(data.split(b" ", 2)[1]),
+                # The final response's status (an interim 100 may come first).
+                "response_status": int(re.findall(rb"HTTP/1\.\d (\d{3})", data)[-1]),
                 "answer": description, "response_hex": data.hex()}
         return self
 
@@ -834,8 +836,9 @@ def cap_diag_upgrade():
                           "and with 200, and 101s a client must fail: a Sec-WebSocket-Accept "
                           "that is not the key's, none, no Upgrade: websocket, no Connection: "
                           "Upgrade, a subprotocol or an extension the client did not offer; "
-                          "then two correct 101s (a subprotocol chosen from the offer, header "
-                          "names and tokens in other cases).")
+                          "a 403 with a chunked body; a 100 Continue and a wrong 101 in one "
+                          "segment; then two correct 101s (a subprotocol chosen from the offer, "
+                          "header names and tokens in other cases).")
     ws = WsConn(cap, "answered-403", 50900).open(answer=(
         "403 Forbidden instead of 101", lambda key: http_head(
             "HTTP/1.1 403 Forbidden", "Content-Type: text/plain", "Content-Length: 10",
@@ -890,6 +893,20 @@ def cap_diag_upgrade():
         answer_101("Upgrade: websocket", "Connection: Upgrade",
                    "Sec-WebSocket-Accept: {accept}",
                    "Sec-WebSocket-Extensions: x-webkit-unknown")))
+    ws.close("client", 1000)
+    ws.close("server", 1000)
+    ws.fin("server")
+    ws = WsConn(cap, "answered-403-chunked", 50911).open(answer=(
+        "403 Forbidden with a chunked body instead of 101", lambda key: http_head(
+            "HTTP/1.1 403 Forbidden", "Content-Type: text/plain",
+            "Transfer-Encoding: chunked", body=b"a\r\nforbidden\n\r\n0\r\n\r\n")))
+    ws.record["websocket"] = False
+    ws.fin("server")
+    ws = WsConn(cap, "continue-then-wrong-accept", 50912).open(answer=(
+        "100 Continue, then in the same segment a 101 whose Sec-WebSocket-Accept is the hash "
+        "of another key", lambda key: http_head("HTTP/1.1 100 Continue") + answer_101(
+            "Upgrade: websocket", "Connection: Upgrade",
+            "Sec-WebSocket-Accept: " + ws_accept("dGhlIHNhbXBsZSBub25jZQ=="))(key)))
     ws.close("client", 1000)
     ws.close("server", 1000)
     ws.fin("server")
