@@ -311,7 +311,7 @@ class LuaUpgradeChecks(unittest.TestCase):
             c.close()
             lua.close()
         responses = sorted(expected_items())
-        self.assertEqual(len(responses), 9)
+        self.assertEqual(len(responses), 11)
         self.assertTrue(frames["c"])
         self.assertEqual([f for f in frames["c"] if f in responses], [])
         self.assertEqual(frames["lua"], sorted(frames["c"] + responses))
