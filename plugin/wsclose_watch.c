@@ -80,15 +80,22 @@ draw_once(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_con
  * an endpoint receives before its peer's close frame (the abort items), or where a reader
  * of notes (a table) wants every end. */
 static void
+examine_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const wsclose_connection_t *conn)
+{
+    if (wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_CLIENT, pinfo->num) ||
+        wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_SERVER, pinfo->num) ||
+        wsclose_note_wanted())
+        draw_once(tree, tvb, pinfo, conn);
+}
+
+static void
 examine(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct tcpheader *tcph)
 {
     const wsclose_connection_t *conn =
         tcph ? wsclose_handshake_tcp_packet(pinfo, tcph) : wsclose_handshake_aborted_in(pinfo);
 
-    if (conn && (wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_CLIENT, pinfo->num) ||
-                 wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_SERVER, pinfo->num) ||
-                 wsclose_note_wanted()))
-        draw_once(tree, tvb, pinfo, conn);
+    if (conn)
+        examine_end(tvb, pinfo, tree, conn);
 }
 
 /* From now on the postdissector finds the ends, if expert items are read. */
@@ -314,12 +321,21 @@ static tap_packet_status
 fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, const void *data,
                  tap_flags_t flags _U_)
 {
-    if (edt->tree)
-        start_upgrade_watch();
-    else
-        stop_upgrade_watch();
-    if (!watch.ends_registered)
-        examine(edt->tvb, pinfo, edt->tree, (const struct tcpheader *)data);
+    const wsclose_connection_t *conn;
+
+    /* Every TCP packet: nothing to call unless a tree comes or goes, or the packet ends a
+     * connection. */
+    if ((edt->tree != NULL) != watch.upgrade_active) {
+        if (edt->tree)
+            start_upgrade_watch();
+        else
+            stop_upgrade_watch();
+    }
+    if (watch.ends_registered)
+        return TAP_PACKET_DONT_REDRAW;
+    conn = wsclose_handshake_tcp_packet(pinfo, (const struct tcpheader *)data);
+    if (conn)
+        examine_end(edt->tvb, pinfo, edt->tree, conn);
     return TAP_PACKET_DONT_REDRAW;
 }
 
