@@ -65,15 +65,23 @@ stop_upgrade_watch(void)
     watch.upgrade_active = false;
 }
 
+/* Whether this pass has not drawn the key's items of the frame yet (and from now on has):
+ * the tap callback and the postdissector may both meet them. */
+static bool
+first_draw(packet_info *pinfo, wsclose_key_t key)
+{
+    if (p_get_proto_data(pinfo->pool, pinfo, watch.proto_wsclose, key))
+        return false;
+    p_add_proto_data(pinfo->pool, pinfo, watch.proto_wsclose, key, GUINT_TO_POINTER(1));
+    return true;
+}
+
 /* The end of a connection at a frame, drawn once per pass. */
 static void
 draw_once(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn)
 {
-    if (p_get_proto_data(pinfo->pool, pinfo, watch.proto_wsclose, WSCLOSE_KEY_DRAWN))
-        return;
-    p_add_proto_data(pinfo->pool, pinfo, watch.proto_wsclose, WSCLOSE_KEY_DRAWN,
-                     GUINT_TO_POINTER(1));
-    watch.draw_end(tree, tvb, pinfo, conn);
+    if (first_draw(pinfo, WSCLOSE_KEY_DRAWN))
+        watch.draw_end(tree, tvb, pinfo, conn);
 }
 
 /* A TCP header of this packet: the connection its FIN or RST ends, drawn where it ends what
@@ -196,11 +204,8 @@ static void
 draw_upgrade_once(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
                   const wsclose_upgrade_result_t *result)
 {
-    if (p_get_proto_data(pinfo->pool, pinfo, watch.proto_wsclose, WSCLOSE_KEY_UPGRADE_DRAWN))
-        return;
-    p_add_proto_data(pinfo->pool, pinfo, watch.proto_wsclose, WSCLOSE_KEY_UPGRADE_DRAWN,
-                     GUINT_TO_POINTER(1));
-    watch.draw_upgrade(tree, tvb, pinfo, result);
+    if (first_draw(pinfo, WSCLOSE_KEY_UPGRADE_DRAWN))
+        watch.draw_upgrade(tree, tvb, pinfo, result);
 }
 
 /* An HTTP message of this frame (an http tap's data): a WebSocket Upgrade request is kept
