@@ -334,6 +334,25 @@ def collect():
         raise SystemExit("gen_lua: no WEBSOCKET_GUID in wsclose_upgrade.c")
     data["upgrade_guid"] = upgrade[i + 4]
 
+    # The statistics tree (wsclose_stats.c): its row names, the formats of the rows of each
+    # close frame's status, and what stats_tree_register_plugin names it.
+    stats = tokens(read("wsclose_stats.c"))
+    rows = {}
+    for i, t in enumerate(stats):
+        if isinstance(t, str) and t.startswith("st_str_") and stats[i + 1:i + 4] == ["[", "]", "="]:
+            if not isinstance(stats[i + 4], Str):
+                raise SystemExit("gen_lua: %s in wsclose_stats.c is not a string" % t)
+            rows[t[len("st_str_"):]] = stats[i + 4]
+    formats = [args[2][0] for args in call_args(stats, "snprintf")]
+    if len(formats) != 3 or not all(isinstance(f, Str) for f in formats):
+        raise SystemExit("gen_lua: unexpected snprintf calls in wsclose_stats.c")
+    (reg,) = call_args(stats, "stats_tree_register_plugin")
+    if not isinstance(reg[1][0], Str) or not isinstance(reg[2][0], Str):
+        raise SystemExit("gen_lua: unexpected stats_tree_register_plugin in wsclose_stats.c")
+    data["stats"] = dict(rows, abbrev=reg[1][0], title=reg[2][0],
+                         empty_status=formats[0], not_winhttp=formats[1].replace("%u", "%d"),
+                         unreadable_status=formats[2])
+
 
     fields = []
     for toks, prefix in ((dis, "hf_wsclose_"), (view, "hf_wsclose_"),
@@ -457,6 +476,11 @@ def render(data):
                                                           data["upgrade_problems"]))
     out.append("DATA.upgrade_texts = {")
     for k, v in sorted(data["upgrade_texts"].items()):
+        out.append("    %s = %s," % (k, lua_str(v)))
+    out.append("}")
+    out.append("-- The statistics tree (wsclose_stats.c): row names and formats, title.")
+    out.append("DATA.stats = {")
+    for k, v in sorted(data["stats"].items()):
         out.append("    %s = %s," % (k, lua_str(v)))
     out.append("}")
     out.append("-- The expert items (packet-wsclose.c, wsclose_upgrade_view.c), in registration order.")

@@ -145,6 +145,29 @@ DATA.upgrade_texts = {
     title_must_fail = ": WebSocket upgrade response a client must fail",
     title_refused = ": WebSocket upgrade refused",
 }
+-- The statistics tree (wsclose_stats.c): row names and formats, title.
+DATA.stats = {
+    abbrev = "wsclose",
+    aborted = "Aborted (WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS)",
+    aborts = "Aborts (1006) by endpoint",
+    clean = "Closed cleanly (both close frames, the server's accepted by the client)",
+    closes = "Close frames",
+    connections = "WebSocket connections",
+    empty_status = "%s (no status code)",
+    ended_by = "Aborted connections by who ended them",
+    experts = "Expert items",
+    initiator = "Closing handshakes by initiator",
+    no_code = "No status code (empty payload)",
+    not_winhttp = "Not in WinHTTP: %d",
+    open = "Not closed in the capture",
+    range = "By range",
+    rejected = "Both close frames, the server's rejected by the client (12152)",
+    sender = "By sender",
+    status = "By WinHTTP status",
+    title = "WebSocket Close Status (WinHTTP)",
+    unreadable = "No readable status (1 byte or not captured)",
+    unreadable_status = "No readable status",
+}
 -- The expert items (packet-wsclose.c, wsclose_upgrade_view.c), in registration order.
 DATA.experts = {
     {key = "close", abbrev = "wsclose.close", group = "sequence", severity = "chat", text = "WebSocket close"},
@@ -817,6 +840,7 @@ local expert_list = {}
 for _, e in ipairs(DATA.experts) do
     ei[e.key] = ProtoExpert.new(e.abbrev, e.text, GROUP[e.group], SEVERITY[e.severity])
     ei[e.key .. "_text"] = e.text
+    ei[e.key .. "_abbrev"] = e.abbrev
     expert_list[#expert_list + 1] = ei[e.key]
 end
 wsclose.experts = expert_list
@@ -864,6 +888,9 @@ end
 -- Per-connection close analysis (close_handshake.c)
 
 local per_file
+-- The statistics tree's per-packet notes (below), and how many trees read them.
+local notes = {}
+local note_readers = 0
 
 local function reset_file()
     per_file = {
@@ -885,6 +912,7 @@ reset_file()
 
 function wsclose.init()
     reset_file()
+    notes = {}
 end
 
 local function tuple_key(pinfo)
@@ -1170,6 +1198,46 @@ local function examine_end(pinfo, stream, rst)
 end
 
 -- ---------------------------------------------------------------------------------------
+-- Per-packet notes for the statistics tree (wsclose_note.c): what a packet's dissection
+-- found, made only while a statistics tree is open, read by its tcp tap Listener after the
+-- packet's dissection.
+
+
+-- This packet's note.  The postdissector, which runs last, marks it done, so that a later
+-- dissection of the same frame (the second pass, a retap) starts a note of its own.
+local function packet_note(pinfo)
+    local n = notes[pinfo.number]
+    if not n or n.done then
+        n = {closes = {}, experts = {}, aborted = {}, new_connections = 0}
+        notes[pinfo.number] = n
+    end
+    return n
+end
+
+-- Counts a connection on the packet where wsclose started to follow it.
+local function note_connection(pinfo, conn)
+    if note_readers == 0 or not conn or conn.first_frame ~= pinfo.number then
+        return
+    end
+    local n = packet_note(pinfo)
+    if n.counted_connection ~= conn then
+        n.counted_connection = conn
+        n.new_connections = n.new_connections + 1
+    end
+end
+
+local function note_close(pinfo, kind, code, an)
+    if note_readers == 0 then
+        return
+    end
+    local closes = packet_note(pinfo).closes
+    closes[#closes + 1] = {has_code = kind == "code", code = code, empty = kind == "empty",
+                           from = an.from, initiator = an.initiator,
+                           duplicate = an.duplicate_of ~= 0, completes = an.completes,
+                           clean = an.clean}
+end
+
+-- ---------------------------------------------------------------------------------------
 -- Drawing
 
 local function add_string(tree, key, range, value)
@@ -1199,7 +1267,20 @@ local function info_append(pinfo, label)
     end
 end
 
-local function add_expert(ti, key, text)
+-- The statistics tree counts expert items by kind (the opening handshake's are not counted).
+local function note_expert(pinfo, key)
+    if note_readers > 0 then
+        local experts = packet_note(pinfo).experts
+        experts[#experts + 1] = ei[key .. "_abbrev"]
+    end
+end
+
+local function add_expert(pinfo, ti, key, text)
+    ti:add_proto_expert_info(ei[key], text or ei[key .. "_text"])
+    note_expert(pinfo, key)
+end
+
+local function add_upgrade_expert(ti, key, text)
     ti:add_proto_expert_info(ei[key], text or ei[key .. "_text"])
 end
 
@@ -1235,13 +1316,13 @@ local function add_range(tree, range, code, cls)
     end
 end
 
-local function add_handshake(tree, ti, tvb, an)
+local function add_handshake(pinfo, tree, ti, tvb, an)
     local here = tvb:range(0, 0)
     add_string(tree, "from", here, SIDE_NAME[an.from])
     add_string(tree, "initiator", here, SIDE_NAME[an.initiator])
     if an.duplicate_of ~= 0 then
         add_uint(tree, "duplicate_of", here, an.duplicate_of)
-        add_expert(ti, "duplicate_close", "Second close frame from the " .. SIDE_NAME[an.from])
+        add_expert(pinfo, ti, "duplicate_close", "Second close frame from the " .. SIDE_NAME[an.from])
         return
     end
     if an.reply_in ~= 0 then
@@ -1253,7 +1334,7 @@ local function add_handshake(tree, ti, tvb, an)
         tree:add(hf.time, here, NSTime.new(secs, an.reply_ns - secs * 1000000000))
             :set_generated()
         if an.status_differs then
-            add_expert(ti, "status_differs",
+            add_expert(pinfo, ti, "status_differs",
                        string.format("The %s answered the %s's %d with %d", SIDE_NAME[an.from],
                                      SIDE_NAME[1 - an.from], an.request_status, an.reply_status))
         end
@@ -1262,7 +1343,7 @@ end
 
 local function add_chat(pinfo, ti, text)
     if wsclose.prefs.chat_items then
-        add_expert(ti, "close", text)
+        add_expert(pinfo, ti, "close", text)
     end
 end
 
@@ -1365,8 +1446,9 @@ end
 
 local function not_captured(pinfo, tvb, cl_tree, ti, walk)
     local an = handshake_close(walk, pinfo, 0, false, 0, false)
-    add_handshake(cl_tree, ti, tvb, an)
-    add_expert(ti, "truncated")
+    note_close(pinfo, nil, 0, an)
+    add_handshake(pinfo, cl_tree, ti, tvb, an)
+    add_expert(pinfo, ti, "truncated")
     info_append(pinfo, "close status not captured")
 end
 
@@ -1381,12 +1463,12 @@ local function dissect_close_frame(tvb, offset, captured, hdr, pinfo, tree, walk
     local payload_offset = offset + hdr.header_len
     local wire_over = hdr.len_hi > 0 or hdr.len_lo > C.CONTROL_PAYLOAD_MAX
     if wire_over then
-        add_expert(ti, "payload_too_long",
+        add_expert(pinfo, ti, "payload_too_long",
                    string.format("Close frame payload is %s bytes; control frames carry at most 125",
                                  u64_text(hdr.len_hi, hdr.len_lo)))
     end
     if not hdr.fin then
-        add_expert(ti, "not_final")
+        add_expert(pinfo, ti, "not_final")
     end
 
     local payload_len = frame_len > hdr.header_len and frame_len - hdr.header_len or 0
@@ -1429,6 +1511,7 @@ local function dissect_close_frame(tvb, offset, captured, hdr, pinfo, tree, walk
     local an = handshake_close(walk, pinfo, wire_capped, f.kind ~= "one_byte",
                                f.kind == "code" and f.code or C.EMPTY_CODE,
                                close_malformed(f.kind, wire_over))
+    note_close(pinfo, f.kind, f.code, an)
     f.from_server = an.from == SERVER
     f.duplicate = an.duplicate_of ~= 0
     f.answers = an.request_in ~= 0
@@ -1470,12 +1553,12 @@ local function dissect_close_frame(tvb, offset, captured, hdr, pinfo, tree, walk
             add_range(cl_tree, tvb:range(payload_offset, 2), code, classify(code))
         end
     end
-    add_handshake(cl_tree, ti, tvb, an)
+    add_handshake(pinfo, cl_tree, ti, tvb, an)
     if an.completes or pinfo.visited then
         add_string(cl_tree, "handshake", tvb:range(0, 0), handshake_outcome(walk.conn))
     end
     if r.after_close_timeout then
-        add_expert(ti, "close_timeout",
+        add_expert(pinfo, ti, "close_timeout",
                    string.format("The server's close comes later than the client's close " ..
                                  "timeout (WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, %d s): a " ..
                                  "WinHttpWebSocketClose waiting for it has failed by then",
@@ -1483,12 +1566,12 @@ local function dissect_close_frame(tvb, offset, captured, hdr, pinfo, tree, walk
     end
     view_receive(cl_tree, view_range, r, f.answers, nil)
     if r.call == "refused" then
-        add_expert(ti, "reason_over_123")
+        add_expert(pinfo, ti, "reason_over_123")
     end
     view_call(cl_tree, view_range, f, r, an.request_in)
 
     if f.kind == "one_byte" then
-        add_expert(ti, "one_byte_payload")
+        add_expert(pinfo, ti, "one_byte_payload")
         return
     elseif f.kind == "empty" then
         if r.receive ~= "invalid" then
@@ -1499,17 +1582,17 @@ local function dissect_close_frame(tvb, offset, captured, hdr, pinfo, tree, walk
     end
     local cls = classify(f.code)
     if code_is_api_only(f.code) then
-        add_expert(ti, "api_only_code",
+        add_expert(pinfo, ti, "api_only_code",
                    string.format("Close code %d (%s) is for APIs to report and must not be " ..
                                  "sent in a close frame (RFC 6455 7.4.1)", f.code,
                                  winhttp_status(f.code).winhttp))
     elseif cls == CLASS.reserved or cls == CLASS.invalid then
-        add_expert(ti, "reserved_code",
+        add_expert(pinfo, ti, "reserved_code",
                    string.format("Close code %d is %s and must not be sent (RFC 6455 7.4.2)",
                                  f.code, cls.short))
     end
     if not f.reason_utf8 then
-        add_expert(ti, "reason_not_utf8")
+        add_expert(pinfo, ti, "reason_not_utf8")
     end
     if info and not code_is_api_only(f.code) and hdr.fin and not wire_over then
         add_chat(pinfo, ti, string.format("Close: %s (%d)", info.winhttp, f.code))
@@ -1524,6 +1607,7 @@ local function check_data_frame(tvb, offset, frame_len, pinfo, tree, walk)
     local range = tvb:range(offset, math.min(tvb:len() - offset, frame_len))
     tree:add_tvb_expert_info(ei.data_after_close, range,
                              "Data frame from the " .. SIDE_NAME[from] .. " after its close frame")
+    note_expert(pinfo, "data_after_close")
     add_uint(tree, "sender_close_in", range, close_frame)
 end
 
@@ -1557,6 +1641,10 @@ local function scan(tvb, pinfo, tree, could_desegment)
         end
     end
     if offset > 0 then
+        -- Connections that carry WebSocket count from their first whole WebSocket frame.
+        if note_readers > 0 then
+            note_connection(pinfo, walk.conn or websocket_connection(pinfo))
+        end
         per_file.ws_seen[tuple_key(pinfo)] = true
     end
 end
@@ -1593,24 +1681,36 @@ local function draw_end(tree, tvb, pinfo, conn)
             if endpoint == CLIENT then
                 view_receive(ti, here, api_abort(), false,
                              string.format("TCP %s before %s close frame%s", how, whose, after))
-                add_expert(ti, "abort_without_close",
+                add_expert(pinfo, ti, "abort_without_close",
                            string.format("TCP %s without a close frame from the server: the " ..
                                          "WinHTTP client's calls fail, the connection was aborted",
                                          rst and "RST" or "FIN"))
             else
-                add_expert(ti, "abort_without_close",
+                add_expert(pinfo, ti, "abort_without_close",
                            string.format("TCP %s without a close frame from the client: the " ..
                                          "server's connection closed abnormally",
                                          rst and "RST" or "FIN"))
                 local client = conn.side[CLIENT]
                 if conn.end_frame == pinfo.number and conn.end_by == CLIENT and
                     not (client.close_frame ~= 0 and client.close_frame <= pinfo.number) then
-                    add_expert(ti, "end_without_close")
+                    add_expert(pinfo, ti, "end_without_close")
                 end
             end
             info_append(pinfo, label_abort(set, me, how, after))
+            if note_readers > 0 then
+                packet_note(pinfo).aborted[endpoint] = true
+            end
         end
     end
+end
+
+-- What the statistics tree counts of a FIN or RST that ends (what an endpoint receives of) a
+-- connection: the first abort of its connection, and a connection first met at its end.
+local function note_end(pinfo, conn)
+    local n = packet_note(pinfo)
+    n.connection_aborted = conn.abort_frame == pinfo.number
+    n.ended_by = conn.end_by
+    note_connection(pinfo, conn)
 end
 
 -- ---------------------------------------------------------------------------------------
@@ -1631,12 +1731,12 @@ local function draw_upgrade(tree, tvb, result)
     end
     add_string(ti, "api_upgrade", here, api_upgrade_text(result.status, false))
     if refused then
-        add_expert(ti, "upgrade_refused", string.format(DATA.upgrade_texts.refused, result.status))
+        add_upgrade_expert(ti, "upgrade_refused", string.format(DATA.upgrade_texts.refused, result.status))
         return
     end
     for _, key in ipairs(DATA.upgrade_problems) do
         if problems[key] then
-            add_expert(ti, key)
+            add_upgrade_expert(ti, key)
         end
     end
 end
@@ -1740,6 +1840,9 @@ local function examine_tcp(tvb, pinfo, tree, flags)
     then
         draw_end(tree, tvb, pinfo, conn)
     end
+    if conn and note_readers > 0 then
+        note_end(pinfo, conn)
+    end
 end
 
 -- Every TCP packet: its ends first, then its HTTP messages (as the C plugin's postdissector).
@@ -1812,12 +1915,279 @@ function wsclose.dissector(tvb, pinfo, tree)
     -- bytes.
     if tvb:offset() == 0 and tvb:reported_len() == pinfo.len and tvb:len() == pinfo.caplen then
         postdissect(tvb, pinfo, tree)
+        if notes[pinfo.number] then
+            notes[pinfo.number].done = true
+        end
         return 0
     end
     return dissect_websocket(tvb, pinfo, tree)
 end
 
+-- ---------------------------------------------------------------------------------------
+-- The statistics tree (wsclose_stats.c): tshark -z wsclose,tree, and a window in the GUI's
+-- Statistics menu.  Lua has no stats_tree API, so this keeps the tree and prints it as
+-- Wireshark's stats_tree prints a plain-text tree (epan/stats_tree.c): the same columns, the
+-- children sorted by count then name, both descending, and the burst rate over its default
+-- window (100 ms in 5 ms buckets).
+
+local ST = DATA.stats
+local BURST_RESOLUTION, BURST_WINDOW = 5, 100
+
+local function st_node(tree, name, parent)
+    local node = {name = name, parent = parent, children = {}, by_name = {}, counter = 0,
+                  depth = parent and parent.depth + 1 or -1, buckets = {{no = 0, count = 0,
+                  start = 0}}, bcount = 0, max_burst = 0, burst_time = 0}
+    if parent then
+        parent.children[#parent.children + 1] = node
+        parent.by_name[name] = node
+    end
+    return node
+end
+
+local function st_burst(node, now)
+    local b = node.buckets
+    local current = math.floor(now / BURST_RESOLUTION)
+    local window = BURST_WINDOW / BURST_RESOLUTION
+    if current > b[#b].no then
+        b[#b + 1] = {no = current, count = 1, start = now}
+        node.bcount = node.bcount + 1
+        while current >= b[1].no + window do
+            node.bcount = node.bcount - table.remove(b, 1).count
+        end
+    elseif current < b[1].no then
+        if current + window > b[#b].no then
+            table.insert(b, 1, {no = current, count = 1, start = now})
+            node.bcount = node.bcount + 1
+        end
+    else
+        local i = #b
+        while current < b[i].no do
+            i = i - 1
+        end
+        if current == b[i].no then
+            b[i].count = b[i].count + 1
+            if b[i].start > now then
+                b[i].start = now
+            end
+        else
+            table.insert(b, i + 1, {no = current, count = 1, start = now})
+        end
+        node.bcount = node.bcount + 1
+    end
+    if node.bcount > node.max_burst then
+        node.max_burst = node.bcount
+        node.burst_time = b[1].start
+    end
+end
+
+local function st_child(tree, parent, name)
+    return parent.by_name[name] or st_node(tree, name, parent)
+end
+
+local function st_tick(tree, parent, name)
+    local node = st_child(tree, parent, name)
+    node.counter = node.counter + 1
+    st_burst(node, tree.now)
+    return node
+end
+
+local function st_set(tree, parent, name, value)
+    st_child(tree, parent, name).counter = value
+end
+
+local function new_stats_tree()
+    local tree = {counts = {connections = 0, clean = 0, rejected = 0, aborted = 0}}
+    tree.root = st_node(tree, "root", nil)
+    local root = tree.root
+    local closes = st_node(tree, ST.closes, root)
+    st_node(tree, ST.status, closes)
+    st_node(tree, ST.range, closes)
+    st_node(tree, ST.sender, closes)
+    st_node(tree, ST.initiator, root)
+    local connections = st_node(tree, ST.connections, root)
+    st_node(tree, ST.clean, connections)
+    st_node(tree, ST.rejected, connections)
+    st_node(tree, ST.aborted, connections)
+    st_node(tree, ST.open, connections)
+    st_node(tree, ST.aborts, root)
+    st_node(tree, ST.ended_by, root)
+    st_node(tree, ST.experts, root)
+    return tree
+end
+
+local function stats_count_close(tree, cn, ended)
+    local root = tree.root
+    local closes = st_tick(tree, root, ST.closes)
+    local label
+    if cn.empty then
+        label = string.format(ST.empty_status, winhttp_status(C.EMPTY_CODE).winhttp)
+    elseif cn.has_code and winhttp_status(cn.code) then
+        label = status_text(cn.code)
+    elseif cn.has_code then
+        label = string.format(ST.not_winhttp, cn.code)
+    else
+        label = ST.unreadable_status
+    end
+    st_tick(tree, st_tick(tree, closes, ST.status), label)
+    local range = st_tick(tree, closes, ST.range)
+    if cn.has_code then
+        st_tick(tree, range, classify(cn.code).label)
+    else
+        st_tick(tree, range, cn.empty and ST.no_code or ST.unreadable)
+    end
+    st_tick(tree, st_tick(tree, closes, ST.sender), SIDE_NAME[cn.from])
+    if not cn.duplicate and cn.from == cn.initiator then
+        st_tick(tree, st_tick(tree, root, ST.initiator), SIDE_NAME[cn.initiator])
+    end
+    if cn.clean then
+        ended.clean = ended.clean + 1
+    elseif cn.completes then
+        ended.rejected = ended.rejected + 1
+    end
+end
+
+local function stats_packet(tree, pinfo)
+    local now = pinfo.rel_ts * 1000
+    if not tree.start then
+        tree.start = now
+    end
+    tree.now = now
+    tree.elapsed = now - tree.start
+    local note = notes[pinfo.number]
+    if not note then
+        return
+    end
+    local root = tree.root
+    for side = CLIENT, SERVER do
+        if note.aborted[side] then
+            st_tick(tree, st_tick(tree, root, ST.aborts), SIDE_NAME[side])
+        end
+    end
+    if note.connection_aborted then
+        st_tick(tree, st_tick(tree, root, ST.ended_by), SIDE_NAME[note.ended_by])
+    end
+    local ended = {clean = 0, rejected = 0}
+    for _, cn in ipairs(note.closes) do
+        stats_count_close(tree, cn, ended)
+    end
+    for _, abbrev in ipairs(note.experts) do
+        st_tick(tree, st_tick(tree, root, ST.experts), abbrev)
+    end
+    local c = tree.counts
+    c.connections = c.connections + note.new_connections
+    c.clean = c.clean + ended.clean
+    c.rejected = c.rejected + ended.rejected
+    c.aborted = c.aborted + (note.connection_aborted and 1 or 0)
+    local connections = root.by_name[ST.connections]
+    connections.counter = c.connections
+    st_set(tree, connections, ST.clean, c.clean)
+    st_set(tree, connections, ST.rejected, c.rejected)
+    st_set(tree, connections, ST.aborted, c.aborted)
+    st_set(tree, connections, ST.open, c.connections - c.clean - c.rejected - c.aborted)
+end
+
+-- The longest indented name, plus one (stats_tree_branch_max_namelen).
+local function st_max_namelen(node)
+    local len = node.depth >= 0 and #node.name + node.depth + 1 or 0
+    for _, child in ipairs(node.children) do
+        len = math.max(len, st_max_namelen(child))
+    end
+    return len
+end
+
+local ST_COLUMNS = {"Count", "Average", "Min Val", "Max Val", "Rate (ms)", "Percent",
+                    "Burst Rate", "Burst Start"}
+
+local function st_row(out, width, indent, name, values)
+    local line = {string.rep(" ", indent) .. name .. string.rep(" ", width - indent - #name)}
+    for _, v in ipairs(values) do
+        line[#line + 1] = " " .. v .. string.rep(" ", 13 - #v)
+    end
+    out[#out + 1] = table.concat(line)
+end
+
+local function st_format_node(tree, node, out, width)
+    local values = {tostring(node.counter), "", "", ""}
+    values[5] = tree.elapsed ~= 0 and string.format("%.4f", node.counter / tree.elapsed) or ""
+    if node.parent.counter > 0 then
+        values[6] = string.format("%.2f%%", node.counter * 100 / node.parent.counter)
+    else
+        values[6] = node.parent == tree.root and "100%" or ""
+    end
+    if node.max_burst > 0 then
+        values[7] = string.format("%.4f", node.max_burst / BURST_WINDOW)
+        values[8] = string.format("%.3f", node.burst_time / 1000)
+    else
+        values[7], values[8] = "-", "-"
+    end
+    st_row(out, width, node.depth, node.name, values)
+    local children = {}
+    for i, child in ipairs(node.children) do
+        children[i] = child
+    end
+    table.sort(children, function(a, b)
+        if a.counter ~= b.counter then
+            return a.counter > b.counter
+        end
+        return a.name > b.name
+    end)
+    for _, child in ipairs(children) do
+        st_format_node(tree, child, out, width)
+    end
+end
+
+local function stats_text(tree)
+    tree.elapsed = tree.elapsed or 0
+    local width = st_max_namelen(tree.root)
+    local rule = width + #ST_COLUMNS * 14
+    local out = {"", string.rep("=", rule), ST.title .. ":"}
+    st_row(out, width, 0, "Topic / Item", ST_COLUMNS)
+    out[#out + 1] = string.rep("-", rule)
+    for _, child in ipairs(tree.root.children) do
+        st_format_node(tree, child, out, width)
+    end
+    out[#out + 1] = ""
+    out[#out + 1] = string.rep("-", rule)
+    return table.concat(out, "\n") .. "\n"
+end
+
+-- A statistics tree on the tcp tap, as the C plugin's: the end of a connection (a FIN or RST)
+-- carries no WebSocket bytes.  show(text) receives the whole tree at each draw.
+local function open_stats(show)
+    local tree = new_stats_tree()
+    local listener = Listener.new("tcp")
+    note_readers = note_readers + 1
+    function listener.packet(pinfo)
+        stats_packet(tree, pinfo)
+    end
+    function listener.draw()
+        show(stats_text(tree))
+    end
+    function listener.reset()
+        tree = new_stats_tree()
+    end
+    return function()
+        listener:remove()
+        note_readers = note_readers - 1
+    end
+end
+
 if builtin then
     upgrade_table:add("websocket", wsclose)
     register_postdissector(wsclose)
+    register_stat_cmd_arg(ST.abbrev .. ",tree", function()
+        open_stats(function(text)
+            io.write(text)
+        end)
+    end)
+    if gui_enabled() then
+        register_menu(ST.title, function()
+            local window = TextWindow.new(ST.title)
+            local close = open_stats(function(text)
+                window:set(text)
+            end)
+            window:set_atclose(close)
+            retap_packets()
+        end, MENU_STAT_GENERIC)
+    end
 end

@@ -7,7 +7,8 @@ with -2, and per frame these must be equal:
     order, and the title of each wsclose subtree;
   - every wsclose expert item of the tree (filter name, severity, group, text);
   - the printed summary line (the Info column with the labels);
-and, per capture, tshark -z expert's WSCLOSE rows.  Also the registrations: the same wsclose
+and, per capture, tshark -z expert's WSCLOSE rows and the whole text of tshark -q -z wsclose,tree
+(title, rows, counts, order, rates, bursts, layout).  Also the registrations: the same wsclose
 fields with the same types (tshark -G fields).
 
 The opening handshake, which the Lua edition checks in every mode, also in a filter on the
@@ -56,6 +57,11 @@ LUA_DIFFERENCES = {
 }
 # (capture, pass) whose tshark -z expert rows differ, because of the frames above.
 Z_EXPERT_DIFFERENCES = {
+    ("diag-port-reuse.pcapng", "two-pass"): TWO_PASS_ROLES,
+}
+# (capture, pass) whose tshark -q -z wsclose,tree output differs, because of the frames above.
+STATS_TREE_DIFFERENCES = {
+    ("diag-ends.pcapng", "two-pass"): TWO_PASS_ROLES,
     ("diag-port-reuse.pcapng", "two-pass"): TWO_PASS_ROLES,
 }
 
@@ -144,6 +150,8 @@ class LuaParity(unittest.TestCase):
                     jobs[(cap, edition, pname, "lines")] = (ts, ["-r", path] + pargs + da)
                     jobs[(cap, edition, pname, "expert")] = (ts, ["-r", path, "-q", "-z",
                                                                   "expert"] + pargs + da)
+                    jobs[(cap, edition, pname, "stats")] = (ts, ["-r", path, "-q", "-z",
+                                                                 "wsclose,tree"] + pargs + da)
         with ThreadPoolExecutor(max_workers=2) as pool:
             futures = {k: pool.submit(ts.run, *args) for k, (ts, args) in jobs.items()}
             cls.runs = {k: f.result() for k, f in futures.items()}
@@ -166,7 +174,7 @@ class LuaParity(unittest.TestCase):
                 self.assertNotIn("Lua", proc.stderr, (cap, pname, kind))
                 self.assertNotIn("Lua Error", proc.stdout, (cap, pname, kind))
                 self.assertEqual(proc.returncode, 0, (cap, pname, kind, proc.stderr))
-        self.assertEqual(lua_runs, len(all_captures()) * len(PASSES) * 3)
+        self.assertEqual(lua_runs, len(all_captures()) * len(PASSES) * 4)
 
     def test_lua_edition_loaded(self):
         self.assertIn("wsclose.lua", self.lua.out("-G", "plugins"))
@@ -220,6 +228,20 @@ class LuaParity(unittest.TestCase):
                         self.assertNotEqual(lua, c, "listed difference no longer occurs")
                     else:
                         self.assertEqual(lua, c)
+
+    def test_stats_tree(self):
+        # The whole printed tree, character for character.
+        differing = []
+        for cap in all_captures():
+            for pname, _ in PASSES:
+                c = self.out(cap, "c", pname, "stats")
+                lua = self.out(cap, "lua", pname, "stats")
+                self.assertIn("\nWebSocket Close Status (WinHTTP):\n", c, (cap, pname))
+                if lua != c:
+                    differing.append((cap, pname))
+        print("tshark -q -z wsclose,tree: %d captures x %d passes, differing: %r"
+              % (len(all_captures()), len(PASSES), differing))
+        self.assertEqual(sorted(differing), sorted(STATS_TREE_DIFFERENCES))
 
 
 if __name__ == "__main__":
