@@ -169,26 +169,33 @@ def scalar(item, consts):
     return v
 
 
-def switch_returns(toks, func):
-    """{case label: returned string} of a function made of `case X: return "...";`, the
-    default sharing the string of the case right above it."""
+def switch_values(toks, func, value_at, window):
+    """{case label: value} of a function made of switch cases, value_at(toks, i) giving the
+    value a case ends with at token i (None elsewhere); the default shares the value of the
+    case right above it.  window: how far after func's name its body may open."""
     start = next(i for i, t in enumerate(toks)
-                 if t == func and toks[i + 1] == "(" and "{" in toks[i:i + 12])
+                 if t == func and toks[i + 1] == "(" and "{" in toks[i:i + window])
     body_start = toks.index("{", start)
     _, end = group(toks, body_start)
     out, pending = {}, []
-    i = body_start
-    while i < end:
+    for i in range(body_start, end):
         if toks[i] == "case":
             pending.append(toks[i + 1])
         elif toks[i] == "default":
             pending.append("default")
-        elif toks[i] == "return" and isinstance(toks[i + 1], Str):
-            for label in pending:
-                out[label] = toks[i + 1]
-            pending = []
-        i += 1
+        else:
+            value = value_at(toks, i)
+            if value is not None:
+                for label in pending:
+                    out[label] = value
+                pending = []
     return out
+
+
+def switch_returns(toks, func):
+    """{case label: returned string} of a function made of `case X: return "...";`."""
+    return switch_values(toks, func, lambda t, i: t[i + 1] if t[i] == "return" and
+                         isinstance(t[i + 1], Str) else None, 12)
 
 
 def expert_rows(toks, consts):
@@ -206,26 +213,9 @@ def expert_rows(toks, consts):
 
 
 def switch_formats(toks, func):
-    """{case label: format} of a function made of `case X: snprintf(buf, size, "...", ...);`,
-    the default sharing the format of the case right above it."""
-    start = next(i for i, t in enumerate(toks)
-                 if t == func and toks[i + 1] == "(" and "{" in toks[i:i + 16])
-    body_start = toks.index("{", start)
-    _, end = group(toks, body_start)
-    out, pending = {}, []
-    i = body_start
-    while i < end:
-        if toks[i] == "case":
-            pending.append(toks[i + 1])
-        elif toks[i] == "default":
-            pending.append("default")
-        elif toks[i] == "snprintf" and toks[i + 1] == "(":
-            args, _ = group(toks, i + 1)
-            for label in pending:
-                out[label] = args[2][0]
-            pending = []
-        i += 1
-    return out
+    """{case label: format} of a function made of `case X: snprintf(buf, size, "...", ...);`."""
+    return switch_values(toks, func, lambda t, i: group(t, i + 1)[0][2][0]
+                         if t[i] == "snprintf" and t[i + 1] == "(" else None, 16)
 
 
 def lua_str(v):
