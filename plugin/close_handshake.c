@@ -491,32 +491,39 @@ ends_at(const wsclose_connection_t *conn, uint32_t frame)
  * by frame number.
  */
 static const wsclose_connection_t *
-examine_end(packet_info *pinfo, const struct tcpheader *tcph)
+examine_end(packet_info *pinfo, const struct tcpheader *tcph, bool *aborted)
 {
     wsclose_connection_t *conn;
+    wsclose_side_t sender;
 
     if (PINFO_FD_VISITED(pinfo)) {
         conn = (wsclose_connection_t *)wmem_map_lookup(per_file.abort_frames,
                                                        GUINT_TO_POINTER(pinfo->num));
-        if (conn)
+        if (conn) {
+            *aborted = true;
             return conn;
+        }
     }
     conn = ended_connection(pinfo, tcph);
     if (!conn)
         return NULL;
     /* A later pass that runs taps again: the end recorded here before. */
-    if (ends_at(conn, pinfo->num))
+    if (ends_at(conn, pinfo->num)) {
+        *aborted = wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_CLIENT, pinfo->num) ||
+                   wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_SERVER, pinfo->num);
         return conn;
+    }
+    sender = wsclose_handshake_side(conn, pinfo);
     if (conn->end_frame == 0) {
         if ((conn->side[0].close_frame != 0 || conn->side[1].close_frame != 0) && per_file.closing)
             per_file.closing--;
         conn->end_frame = pinfo->num;
-        conn->end_by = wsclose_handshake_side(conn, pinfo);
+        conn->end_by = sender;
         conn->end_rst = (tcph->th_flags & TH_RST) != 0;
     }
-    if (!record_end(conn, pinfo, (tcph->th_flags & TH_RST) != 0,
-                    wsclose_handshake_side(conn, pinfo)))
+    if (!record_end(conn, pinfo, (tcph->th_flags & TH_RST) != 0, sender))
         return ends_at(conn, pinfo->num) ? conn : NULL;
+    *aborted = true;
     if (!conn->abort_frame)
         conn->abort_frame = pinfo->num;
     wmem_map_insert(per_file.abort_frames, GUINT_TO_POINTER(pinfo->num), conn);
@@ -525,12 +532,13 @@ examine_end(packet_info *pinfo, const struct tcpheader *tcph)
 
 /* Runs for every TCP packet once WebSocket has been seen: most need nothing. */
 const wsclose_connection_t *
-wsclose_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph)
+wsclose_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph, bool *aborted)
 {
     const recent_conn_t *r;
 
+    *aborted = false;
     if (tcph->th_flags & (TH_FIN | TH_RST))
-        return examine_end(pinfo, tcph);
+        return examine_end(pinfo, tcph, aborted);
     /* A SYN, or the frame that filled its slot (which this visit makes trusted). */
     r = RECENT_SLOT(tcph->th_sport, tcph->th_dport);
     if (r->conn && ((tcph->th_flags & TH_SYN) || (r->frame == pinfo->num && !r->confirmed)))

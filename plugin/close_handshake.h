@@ -123,11 +123,11 @@ bool wsclose_handshake_aborted_at(const wsclose_connection_t *conn, wsclose_side
 /* A TCP packet, after dissection (from a tcp tap): its FIN or RST may end what an endpoint
  * of a WebSocket connection receives; a SYN may start a new connection on cached ports.
  * Returns the connection when this frame ends the TCP connection or what one of its
- * endpoints receives (wsclose_handshake_aborted_at() says whether an endpoint aborted
- * here), else NULL.  Idempotent, so every pass that runs taps may call it. */
+ * endpoints receives, with *aborted saying whether an endpoint aborted here, else NULL.
+ * Idempotent, so every pass that runs taps may call it. */
 struct tcpheader;
-const wsclose_connection_t *wsclose_handshake_tcp_packet(packet_info *pinfo,
-                                                         const struct tcpheader *tcph);
+const wsclose_connection_t *
+wsclose_handshake_tcp_packet(packet_info *pinfo, const struct tcpheader *tcph, bool *aborted);
 
 /* Later passes: the connection an endpoint of which aborted at this frame, or NULL. */
 const wsclose_connection_t *wsclose_handshake_aborted_in(const packet_info *pinfo);

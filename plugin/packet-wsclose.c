@@ -465,17 +465,26 @@ experts_wanted(void)
  * (proto_tree_set_visible) but no getter, and Wireshark's own plugins read it the same way.
  */
 static proto_tree *
-tree_if_wanted(proto_tree *tree)
+tree_if_wanted(proto_tree *tree, bool experts)
 {
-    if (!tree || PTREE_DATA(tree)->visible || field_in_use(proto_wsclose) || experts_wanted())
+    if (!tree || PTREE_DATA(tree)->visible || field_in_use(proto_wsclose) || experts)
         return tree;
     return NULL;
 }
 
+/* One WebSocket segment's walk over its frames: its captured bytes, and whether anything
+ * reads expert items (asked once per segment). */
+typedef struct {
+    wsclose_walk_t walk;
+    const uint8_t *data;
+    bool experts;
+} segment_t;
+
 /* The chat-level item that lists every well-formed close in the Expert Information dialog
  * and in tshark -z expert. */
 static void
-add_chat(packet_info *pinfo, proto_item *ti, const char *fmt, const char *name, unsigned code)
+add_chat(packet_info *pinfo, proto_item *ti, bool experts, const char *fmt, const char *name,
+         unsigned code)
 {
     if (!pref_chat_items)
         return;
@@ -483,7 +492,7 @@ add_chat(packet_info *pinfo, proto_item *ti, const char *fmt, const char *name, 
     /* Formatting it costs more than the rest of the close frame: skip it when nothing
      * would show it (no shown tree, no filter or column on its fields, no expert tap, no
      * Expert column). */
-    if (!(ti && proto_field_is_referenced(ti, ei_wsclose_close.hf)) && !experts_wanted() &&
+    if (!(ti && proto_field_is_referenced(ti, ei_wsclose_close.hf)) && !experts &&
         !col_get_text(pinfo->cinfo, COL_EXPERT))
         return;
     expert_add_info_format(pinfo, ti, &ei_wsclose_close, fmt, name, code);
@@ -556,8 +565,9 @@ label_rejected(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, proto_item *
 static void
 dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame_len,
                     const wsclose_frame_header_t *hdr, packet_info *pinfo, proto_tree *tree,
-                    wsclose_walk_t *walk)
+                    segment_t *seg)
 {
+    wsclose_walk_t *walk = &seg->walk;
     wsclose_analysis_t an;
     wsclose_api_frame_t f;
     wsclose_api_result_t r;
@@ -571,6 +581,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
     int view_len;
     const wsclose_code_info_t *info = NULL;
     wsclose_class_t cls;
+    bool view;
 
     ti = cl_tree = NULL;
     if (tree) {
@@ -600,7 +611,8 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
         /* A well-formed close payload fits on the stack; only an overlong one needs the
          * packet pool. */
         payload = examine <= sizeof(small) ? small : (uint8_t *)wmem_alloc(pinfo->pool, examine);
-        tvb_memcpy(tvb, payload, payload_offset, examine);
+        /* Within the captured bytes: examine <= payload_captured. */
+        memcpy(payload, seg->data + payload_offset, examine);
         if (hdr->masked)
             wsclose_unmask(payload, examine, hdr->mask, 0);
     }
@@ -624,7 +636,9 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
     f.close_timeout_s = pref_close_timeout;
     wsclose_api_close_frame(&f, WSCLOSE_IMPL_REFERENCE, &r);
 
-    if (f.payload.kind == WSCLOSE_PAYLOAD_CODE && (cl_tree || field_in_use(hf_wsclose_status)))
+    cls = wsclose_classify(f.payload.kind == WSCLOSE_PAYLOAD_CODE ? f.payload.code
+                                                                  : WSCLOSE_EMPTY_CODE);
+    if (cl_tree && f.payload.kind == WSCLOSE_PAYLOAD_CODE)
         proto_tree_add_uint(cl_tree, hf_wsclose_status, tvb, payload_offset, 2, f.payload.code);
     if (r.receive == WSCLOSE_RECEIVE_INVALID) {
         label_rejected(pinfo, cl_tree, tvb, ti, payload_offset, view_len, &r);
@@ -636,7 +650,6 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
             f.payload.kind == WSCLOSE_PAYLOAD_CODE ? f.payload.code : WSCLOSE_EMPTY_CODE;
 
         info = wsclose_winhttp_status(code);
-        cls = wsclose_classify(code);
         label_status(pinfo, ti, code, f.payload.kind == WSCLOSE_PAYLOAD_EMPTY);
         if (info)
             add_winhttp_status(cl_tree, tvb, payload_offset,
@@ -648,7 +661,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
     }
     add_handshake(cl_tree, tvb, pinfo, ti, &an);
     /* Final on the close that completes the handshake, and in later passes. */
-    if (an.completes || PINFO_FD_VISITED(pinfo))
+    if (cl_tree && (an.completes || PINFO_FD_VISITED(pinfo)))
         wsclose_add_generated_string(cl_tree, hf_wsclose_handshake, tvb, 0, 0,
                                      wsclose_handshake_outcome(walk->conn));
     if (r.after_close_timeout) {
@@ -658,11 +671,13 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
                           "WinHttpWebSocketClose waiting for it has failed by then",
                           pref_close_timeout);
     }
-    if (wsclose_view_wanted(cl_tree))
+    view = wsclose_view_wanted(cl_tree);
+    if (view)
         wsclose_view_receive(cl_tree, tvb, payload_offset, view_len, &r, f.answers, NULL);
     if (r.call == WSCLOSE_CALL_REFUSED)
         add_expert(pinfo, ti, &ei_wsclose_reason_over_123);
-    wsclose_view_call(cl_tree, tvb, payload_offset, view_len, &f, &r, an.request_in);
+    if (view)
+        wsclose_view_call(cl_tree, tvb, payload_offset, view_len, &f, &r, an.request_in);
 
     switch (f.payload.kind) {
     case WSCLOSE_PAYLOAD_ONE_BYTE:
@@ -670,19 +685,19 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
         return;
     case WSCLOSE_PAYLOAD_EMPTY:
         if (r.receive != WSCLOSE_RECEIVE_INVALID)
-            add_chat(pinfo, ti, "Close without status code: %s (%u)",
+            add_chat(pinfo, ti, seg->experts, "Close without status code: %s (%u)",
                      wsclose_winhttp_status(WSCLOSE_EMPTY_CODE)->winhttp, WSCLOSE_EMPTY_CODE);
         return;
     case WSCLOSE_PAYLOAD_CODE:
         break;
     }
-    check_code(pinfo, ti, f.payload.code, wsclose_classify(f.payload.code));
+    check_code(pinfo, ti, f.payload.code, cls);
     if (!f.payload.reason_utf8) {
         add_expert(pinfo, ti, &ei_wsclose_reason_not_utf8);
     }
     if (info && !wsclose_code_is_api_only(f.payload.code) && hdr->fin &&
         hdr->payload_len <= WSCLOSE_CONTROL_PAYLOAD_MAX)
-        add_chat(pinfo, ti, "Close: %s (%u)", info->winhttp, f.payload.code);
+        add_chat(pinfo, ti, seg->experts, "Close: %s (%u)", info->winhttp, f.payload.code);
 }
 
 /* A data frame: flagged when it is the first its sender sent after its close frame. */
@@ -713,38 +728,43 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
     const uint8_t *data;
     const char *caller_proto = pinfo->current_proto;
     uint64_t offset = 0;
-    wsclose_walk_t walk;
+    segment_t seg;
     wsclose_frame_header_t hdr;
 
     if (captured_total == 0 || !proto_is_protocol_enabled(wsclose_protocol))
         return;
-    wsclose_watch_websocket_seen();
-    tree = tree_if_wanted(tree);
+    memset(&seg, 0, sizeof(seg));
+    seg.experts = experts_wanted();
+    wsclose_watch_websocket_seen(seg.experts);
+    tree = tree_if_wanted(tree, seg.experts);
     /* Expert items name the protocol current when they are added. */
     pinfo->current_proto = "WSCLOSE";
-    memset(&walk, 0, sizeof(walk));
-    data = tvb_get_ptr(tvb, 0, captured_total);
+    seg.data = data = tvb_get_ptr(tvb, 0, captured_total);
 
     while (offset < reported_total && offset < captured_total) {
         const unsigned captured = captured_total - (unsigned)offset;
         const uint8_t *header = data + offset;
-        const uint32_t frame_len = wsclose_frame_pdu_len(header, captured);
-        uint8_t opcode;
+        const uint8_t opcode = wsclose_frame_opcode(header);
+        bool whole_header = false;
+        uint32_t frame_len;
 
+        /* A close frame's header is read whole, the others' only for their length. */
+        if (opcode == WSCLOSE_OPCODE_CLOSE) {
+            whole_header = wsclose_frame_header_parse(header, captured, &hdr) == WSCLOSE_HEADER_OK;
+            frame_len = hdr.pdu_len;
+        } else {
+            frame_len = wsclose_frame_pdu_len(header, captured);
+        }
         /* The built-in dissector stops here too: it asks for more data, or gives up. */
         if (frame_len < 2 || (could_desegment && captured < frame_len))
             break;
-        opcode = wsclose_frame_opcode(header);
         if (opcode == WSCLOSE_OPCODE_CLOSE) {
-            const bool whole_header =
-                wsclose_frame_header_parse(header, captured, &hdr) == WSCLOSE_HEADER_OK;
-
-            if (!walk.conn || !walk.conn->server_known)
-                walk.conn = wsclose_handshake_connection(pinfo, hdr.masked);
+            if (!seg.walk.conn || !seg.walk.conn->server_known)
+                seg.walk.conn = wsclose_handshake_connection(pinfo, hdr.masked);
             dissect_close_frame(tvb, (int)offset, captured, frame_len, whole_header ? &hdr : NULL,
-                                pinfo, tree, &walk);
+                                pinfo, tree, &seg);
         } else if (opcode < WSCLOSE_OPCODE_CLOSE) {
-            check_data_frame(tvb, (int)offset, frame_len, pinfo, tree, &walk);
+            check_data_frame(tvb, (int)offset, frame_len, pinfo, tree, &seg.walk);
         }
         offset += frame_len;
         if (offset > G_MAXINT)
@@ -755,8 +775,8 @@ wsclose_scan(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool could_des
      * passes, no longer handed to WebSocket at all); a walk that met a close frame has its
      * connection at hand. */
     if (offset > 0 && wsclose_note_wanted())
-        wsclose_note_connection(pinfo, walk.conn ? walk.conn
-                                                 : wsclose_handshake_websocket_connection(pinfo));
+        wsclose_note_connection(
+            pinfo, seg.walk.conn ? seg.walk.conn : wsclose_handshake_websocket_connection(pinfo));
     pinfo->current_proto = caller_proto;
 }
 

@@ -45,16 +45,20 @@ wsclose_frame_header_parse(const uint8_t *buf, size_t avail, wsclose_frame_heade
 {
     unsigned ext;
 
-    memset(hdr, 0, sizeof(*hdr));
-    if (avail < 2)
+    if (avail < 2) {
+        memset(hdr, 0, sizeof(*hdr));
         return WSCLOSE_HEADER_SHORT;
-
+    }
+    /* Every field set one by one: this runs for every close frame. */
     hdr->fin = (buf[0] & 0x80) != 0;
     hdr->rsv = (buf[0] >> 4) & 0x07;
     hdr->opcode = wsclose_frame_opcode(buf);
     hdr->masked = (buf[1] & 0x80) != 0;
+    memset(hdr->mask, 0, sizeof(hdr->mask));
     ext = length_field_size(buf[1] & 0x7f);
     hdr->header_len = 2 + ext + (hdr->masked ? 4 : 0);
+    hdr->payload_len = 0;
+    hdr->pdu_len = 0;
     if (avail < 2 + ext)
         return WSCLOSE_HEADER_SHORT;
     hdr->payload_len = payload_length(buf, ext);

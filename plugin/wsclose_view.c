@@ -110,7 +110,7 @@ wsclose_view_call(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
 {
     char text[WSCLOSE_API_TEXT_MAX];
 
-    if (r->call == WSCLOSE_CALL_NONE || !wsclose_view_wanted(tree))
+    if (r->call == WSCLOSE_CALL_NONE)
         return;
     wsclose_api_call_text(text, sizeof(text), r, f->reason, f->payload.reason_len,
                           f->payload.reason_utf8, request_in);

@@ -33,7 +33,8 @@ void wsclose_view_format_status(char *buf, uint32_t code);
  * for. */
 bool wsclose_view_wanted(proto_tree *tree);
 
-/* What WinHttpWebSocketReceive and then WinHttpWebSocketQueryCloseStatus return (answer:
+/* Both drawn where wsclose_view_wanted().
+ * What WinHttpWebSocketReceive and then WinHttpWebSocketQueryCloseStatus return (answer:
  * the server's close answers the client's; why: what aborted the connection). */
 void wsclose_view_receive(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
                           const wsclose_api_result_t *r, bool answer, const char *why);

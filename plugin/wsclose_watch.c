@@ -76,8 +76,9 @@ first_draw(packet_info *pinfo, wsclose_key_t key)
     return true;
 }
 
-/* The end of a connection at a frame, drawn once per pass. */
-static void
+/* The end of a connection at a frame, drawn once per pass (out of line: the tcp tap's
+ * callback, which runs for every TCP packet, stays small). */
+static G_GNUC_NO_INLINE void
 draw_once(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn)
 {
     if (first_draw(pinfo, WSCLOSE_KEY_DRAWN))
@@ -88,32 +89,45 @@ draw_once(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_con
  * an endpoint receives before its peer's close frame (the abort items), or where a reader
  * of notes (a table) wants every end. */
 static void
-examine_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const wsclose_connection_t *conn)
+examine_end(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const wsclose_connection_t *conn,
+            bool aborted)
 {
-    if (wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_CLIENT, pinfo->num) ||
-        wsclose_handshake_aborted_at(conn, WSCLOSE_SIDE_SERVER, pinfo->num) ||
-        wsclose_note_wanted())
+    if (aborted || wsclose_note_wanted())
         draw_once(tree, tvb, pinfo, conn);
 }
 
 static void
 examine(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const struct tcpheader *tcph)
 {
-    const wsclose_connection_t *conn =
-        tcph ? wsclose_handshake_tcp_packet(pinfo, tcph) : wsclose_handshake_aborted_in(pinfo);
+    bool aborted;
+    const wsclose_connection_t *conn;
 
+    if (tcph) {
+        conn = wsclose_handshake_tcp_packet(pinfo, tcph, &aborted);
+    } else {
+        conn = wsclose_handshake_aborted_in(pinfo);
+        aborted = true;
+    }
     if (conn)
-        examine_end(tvb, pinfo, tree, conn);
+        examine_end(tvb, pinfo, tree, conn, aborted);
 }
 
-/* From now on the postdissector finds the ends, if expert items are read. */
+/* From now on the postdissector finds the ends (expert items are read). */
 static void
-watch_experts(void)
+register_ends(void)
 {
-    if (watch.ends_registered || !watch.experts_wanted())
+    if (watch.ends_registered)
         return;
     register_postdissector(watch.ends_handle);
     watch.ends_registered = true;
+}
+
+/* The same, if expert items are read. */
+static void
+watch_experts(void)
+{
+    if (!watch.ends_registered && watch.experts_wanted())
+        register_ends();
 }
 
 /* An Upgrade request not answered yet, under its connection's key. */
@@ -327,6 +341,7 @@ fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, con
                  tap_flags_t flags _U_)
 {
     const wsclose_connection_t *conn;
+    bool aborted;
 
     /* Every TCP packet: nothing to call unless a tree comes or goes, or the packet ends a
      * connection. */
@@ -338,9 +353,9 @@ fin_watch_packet(void *tapdata _U_, packet_info *pinfo, epan_dissect_t *edt, con
     }
     if (watch.ends_registered)
         return TAP_PACKET_DONT_REDRAW;
-    conn = wsclose_handshake_tcp_packet(pinfo, (const struct tcpheader *)data);
+    conn = wsclose_handshake_tcp_packet(pinfo, (const struct tcpheader *)data, &aborted);
     if (conn)
-        examine_end(edt->tvb, pinfo, edt->tree, conn);
+        examine_end(edt->tvb, pinfo, edt->tree, conn, aborted);
     return TAP_PACKET_DONT_REDRAW;
 }
 
@@ -361,10 +376,11 @@ start_fin_watch(void)
 }
 
 void
-wsclose_watch_websocket_seen(void)
+wsclose_watch_websocket_seen(bool experts_read)
 {
     start_fin_watch();
-    watch_experts();
+    if (experts_read)
+        register_ends();
 }
 
 /* Every HTTP message until the first WebSocket frame, and while trees are built: a 101 may

@@ -52,7 +52,8 @@ void wsclose_watch_register(int proto_wsclose, wsclose_draw_end_fn draw_end,
 /* From proto_reg_handoff_wsclose. */
 void wsclose_watch_handoff(void);
 
-/* A WebSocket frame was seen: the ends of connections are watched from now on. */
-void wsclose_watch_websocket_seen(void);
+/* A WebSocket frame was seen: the ends of connections are watched from now on, by the
+ * postdissector where expert items are read (experts_read). */
+void wsclose_watch_websocket_seen(bool experts_read);
 
 #endif /* WSCLOSE_WATCH_H */
