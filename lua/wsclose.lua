@@ -1859,7 +1859,9 @@ end
 
 -- ---------------------------------------------------------------------------------------
 -- The hook: a wrapper in http.upgrade's "websocket" entry calls the built-in dissector on the
--- same tvb, then walks the same frames.
+-- same tvb, then walks the same frames.  Decode As on a TCP port reaches the same wrapper by
+-- the protocol's own name (-d tcp.port==N,wsclose): Lua can add a Proto to a table's Decode
+-- As list, but not put it in place of the built-in handle that "websocket" names there.
 
 local upgrade_table = DissectorTable.get("http.upgrade")
 local builtin = upgrade_table:get_dissector("websocket")
@@ -2174,6 +2176,7 @@ end
 
 if builtin then
     upgrade_table:add("websocket", wsclose)
+    DissectorTable.get("tcp.port"):add_for_decode_as(wsclose)
     register_postdissector(wsclose)
     register_stat_cmd_arg(ST.abbrev .. ",tree", function()
         open_stats(function(text)
