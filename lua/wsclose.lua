@@ -2184,6 +2184,8 @@ if builtin then
         end)
     end)
     if gui_enabled() then
+        -- MENU_STAT_UNSORTED: Wireshark 4.0's Qt GUI shows a Lua MENU_STAT_GENERIC entry in
+        -- no menu at all; the unsorted group is the Statistics menu itself.
         register_menu(ST.title, function()
             local window = TextWindow.new(ST.title)
             local close = open_stats(function(text)
@@ -2191,6 +2193,6 @@ if builtin then
             end)
             window:set_atclose(close)
             retap_packets()
-        end, MENU_STAT_GENERIC)
+        end, MENU_STAT_UNSORTED)
     end
 end
