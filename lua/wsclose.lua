@@ -1859,7 +1859,9 @@ end
 
 -- ---------------------------------------------------------------------------------------
 -- The hook: a wrapper in http.upgrade's "websocket" entry calls the built-in dissector on the
--- same tvb, then walks the same frames.
+-- same tvb, then walks the same frames.  Decode As on a TCP port reaches the same wrapper by
+-- the protocol's own name (-d tcp.port==N,wsclose): Lua can add a Proto to a table's Decode
+-- As list, but not put it in place of the built-in handle that "websocket" names there.
 
 local upgrade_table = DissectorTable.get("http.upgrade")
 local builtin = upgrade_table:get_dissector("websocket")
@@ -2174,6 +2176,7 @@ end
 
 if builtin then
     upgrade_table:add("websocket", wsclose)
+    DissectorTable.get("tcp.port"):add_for_decode_as(wsclose)
     register_postdissector(wsclose)
     register_stat_cmd_arg(ST.abbrev .. ",tree", function()
         open_stats(function(text)
@@ -2181,6 +2184,8 @@ if builtin then
         end)
     end)
     if gui_enabled() then
+        -- MENU_STAT_UNSORTED: Wireshark 4.0's Qt GUI shows a Lua MENU_STAT_GENERIC entry in
+        -- no menu at all; the unsorted group is the Statistics menu itself.
         register_menu(ST.title, function()
             local window = TextWindow.new(ST.title)
             local close = open_stats(function(text)
@@ -2188,6 +2193,6 @@ if builtin then
             end)
             window:set_atclose(close)
             retap_packets()
-        end, MENU_STAT_GENERIC)
+        end, MENU_STAT_UNSORTED)
     end
 end

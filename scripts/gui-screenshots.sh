@@ -8,9 +8,13 @@
 #   gui-packet-details.png  a close frame with the wsclose subtree expanded
 #   gui-stats-tree.png      the statistics tree "WebSocket Close Status (WinHTTP)" of
 #                           WSCLOSE_STATS_CAPTURE, opened from the Statistics menu
+#   gui-lua-packet-details.png  as gui-packet-details.png, with the Lua edition
+#                           (lua/wsclose.lua) installed instead of the C plugin
+#   gui-lua-stats.png       the Lua edition's statistics window of WSCLOSE_STATS_CAPTURE,
+#                           opened from the Statistics menu
 # and next to each PNG a NAME.txt: the PNG's SHA-256, the profile files it used, and what
 # the shot shows as tshark prints it (the same capture, filter, frame and profile, two
-# passes like the GUI). tests/test_screenshots.py (ctest screenshots) re-runs those tshark
+# passes like the GUI; "# edition lua" when the Lua edition printed it). tests/test_screenshots.py (ctest screenshots) re-runs those tshark
 # commands with the freshly built plugin and fails when the output changed: then run this
 # script again (after cmake --build build) and commit docs/.
 #
@@ -19,6 +23,7 @@
 # folders). Installs what it lacks from scripts/deps-gui.txt (with sudo when not root).
 #
 # Environment: WSCLOSE_PLUGIN  the plugin to show  [build/plugin/wsclose.so]
+#              WSCLOSE_LUA     the Lua edition to show  [lua/wsclose.lua]
 #              WSCLOSE_STATS_CAPTURE  the capture of the statistics shot, from captures/
 #                                     [enum-codes.pcapng]
 set -euo pipefail
@@ -26,6 +31,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$here/docs}
 plugin=${WSCLOSE_PLUGIN:-$here/build/plugin/wsclose.so}
+lua=${WSCLOSE_LUA:-$here/lua/wsclose.lua}
 capture=enum-codes.pcapng
 stats_capture=${WSCLOSE_STATS_CAPTURE:-real-python-node.pcapng}
 stats_title="WebSocket Close Status (WinHTTP)"   # the plugin's stats_tree_register_plugin
@@ -40,6 +46,7 @@ log() { echo "gui-screenshots: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 [ -f "$plugin" ] || die "no plugin at $plugin: build first (cmake -S . -B build && cmake --build build)"
+[ -f "$lua" ] || die "no Lua edition at $lua"
 
 # --- what the GUI needs -------------------------------------------------------------
 missing=""
@@ -227,12 +234,18 @@ quit
 # its "$ tshark ..." line and output. Arguments are plain words (no quoting needed), so
 # that tests/test_screenshots.py runs each line through sh as written.
 record() {
+    local edition=""
+    if [ "$1" = --lua ]; then
+        edition=lua
+        shift
+    fi
     local name=$1 txt=$out/${1%.png}.txt
     shift
     {
         echo "# $name sha256 $(sha256sum "$out/$name" | cut -d' ' -f1), $(tshark -v 2>/dev/null | head -n1)"
         echo "# What the screenshot shows, as tshark prints it. tests/test_screenshots.py re-runs"
         echo "# each command; when the output differs, run scripts/gui-screenshots.sh again."
+        [ -z "$edition" ] || echo "# edition $edition"
         while [ "$1" != "--" ]; do
             echo "# profile $1 sha256 $(sha256sum "$here/$1" | cut -d' ' -f1)"
             shift
@@ -260,3 +273,56 @@ record gui-packet-details.png "$profile/preferences" "$profile/recent" \
     -- -2 -C wsclose -r "captures/$capture" -Y wsclose \
     -- -2 -r "captures/$capture" -Y "frame.number==$details_frame" -O wsclose
 record gui-stats-tree.png -- -2 -r "captures/$stats_capture" -q -z wsclose,tree
+
+# --- the Lua edition ------------------------------------------------------------------
+# The same HOME with lua/wsclose.lua in the personal Lua plugins folder instead of the C
+# plugin (the Lua edition steps aside where the C plugin is loaded).
+rm "$home/.local/lib/wireshark/plugins/$mm/epan/wsclose.so"
+cp "$lua" "$home/.local/lib/wireshark/plugins/"
+chmod 644 "$home/.local/lib/wireshark/plugins/wsclose.lua"
+[ "$(id -u)" -ne 0 ] || chown 65534:65534 "$home/.local/lib/wireshark/plugins/wsclose.lua"
+plugins=$(user_env tshark -G plugins)
+grep -q "wsclose.lua.*$home" <<<"$plugins" \
+    || die "tshark -G plugins (same user, same HOME) does not list wsclose.lua from $home"
+! grep -q "wsclose.so" <<<"$plugins" || die "tshark still loads wsclose.so"
+
+# Wireshark logs a Lua error (and the GUI shows it in a dialog) when a Lua plugin fails.
+lua_clean() {
+    ! grep -Eq 'Lua|ERROR|CRITICAL' "$work/wireshark.log" \
+        || { cat "$work/wireshark.log" >&2; die "the GUI logged an error with the Lua edition"; }
+}
+
+# 4. The packet details of the same close frame as in 2, labeled by the Lua edition.
+recent_common wsclose
+gui "$capture" -C wsclose -r "$cap" -Y wsclose -g "$details_frame"
+user_env xdotool mousemove "$((width / 2))" "$((height - 40))" click 1 sleep 0.5 \
+    key End sleep 0.3 key shift+Right sleep 0.5 mousemove "$((width - 5))" "$((height - 5))"
+sleep 1
+shot gui-lua-packet-details.png
+quit
+lua_clean
+
+# 5. The Lua edition's statistics window, from the Statistics menu: a Lua entry sits in the
+#    menu's unsorted group (after "ONC-RPC Programs"), the twelfth entry (Alt+S, eleven times
+#    Down, Return); the Lua text window it opens fills as the packets are retapped.
+recent_common Default
+gui "$stats_capture" -r "$home/captures/$stats_capture"
+user_env xdotool windowfocus --sync "$main_win" key alt+s sleep 1 \
+    key --delay 100 Down Down Down Down Down Down Down Down Down Down Down sleep 0.5 key Return
+dialog=""
+for _ in $(seq 20); do
+    dialog=$(user_env xdotool search --onlyvisible --name "$stats_title_re" 2>/dev/null | head -n1 || true)
+    [ -n "$dialog" ] && break
+    sleep 0.5
+done
+[ -n "$dialog" ] || { cat "$work/wireshark.log" >&2; die "no window '$stats_title' from the Statistics menu (Lua edition)"; }
+user_env xdotool windowmove --sync "$dialog" 0 0 windowsize --sync "$dialog" "$width" "$height"
+sleep 2
+shot gui-lua-stats.png "$dialog"
+quit
+lua_clean
+
+record --lua gui-lua-packet-details.png "$profile/preferences" "$profile/recent" \
+    -- -2 -C wsclose -r "captures/$capture" -Y wsclose \
+    -- -2 -r "captures/$capture" -Y "frame.number==$details_frame" -O wsclose
+record --lua gui-lua-stats.png -- -2 -r "captures/$stats_capture" -q -z wsclose,tree

@@ -4,7 +4,8 @@ scripts/gui-screenshots.sh writes next to each docs/NAME.png a docs/NAME.txt: th
 SHA-256, the SHA-256 of each profile file the shot used, and the tshark commands that print
 what the shot shows (the same capture, filter, frame and profile; two passes, as the GUI has
 dissected every frame before it draws) with their output.  This test re-runs every command
-with the freshly built plugin, as written, and fails when its output, the PNG or a profile
+with the freshly built plugin (or, for a record marked "# edition lua", with lua/wsclose.lua
+alone), as written, and fails when its output, the PNG or a profile
 file is not what it was when the screenshot was taken: the screenshot is then stale.
 """
 
@@ -16,6 +17,7 @@ import shlex
 import shutil
 import unittest
 
+from test_lua_parity import LuaTshark
 from wsharness import REPO, PluginTestCase
 
 DOCS = os.path.join(REPO, "docs")
@@ -54,6 +56,17 @@ def parse_record(text):
     return png_sum, version, profiles, commands
 
 
+def record_edition(text):
+    """"lua" when the record's commands show the Lua edition ("# edition lua" before the first
+    command), else "c"."""
+    for line in text.splitlines():
+        if line.startswith("$ "):
+            break
+        if line == "# edition lua":
+            return "lua"
+    return "c"
+
+
 def readme_screenshots():
     with open(README, encoding="utf-8") as f:
         return sorted(set(re.findall(r"!\[[^\]]*\]\(docs/([^)]+\.png)\)", f.read())))
@@ -64,14 +77,22 @@ class Screenshots(PluginTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.lua = LuaTshark()
+        cls.editions = {"c": cls.ts, "lua": cls.lua}
         # The profiles of docs/profile/, for commands that name one with -C.
-        dst = os.path.join(cls.ts.home, ".config", "wireshark", "profiles")
-        shutil.copytree(PROFILES, dst)
-        for root, dirs, files in os.walk(os.path.join(cls.ts.home, ".config")):
-            os.chmod(root, 0o755)
-            for name in files:
-                os.chmod(os.path.join(root, name), 0o644)
+        for ts in cls.editions.values():
+            dst = os.path.join(ts.home, ".config", "wireshark", "profiles")
+            shutil.copytree(PROFILES, dst)
+            for root, dirs, files in os.walk(os.path.join(ts.home, ".config")):
+                os.chmod(root, 0o755)
+                for name in files:
+                    os.chmod(os.path.join(root, name), 0o644)
         cls.version = cls.ts.out("-v").splitlines()[0]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lua.close()
+        super().tearDownClass()
 
     def test_every_screenshot_has_a_record(self):
         pngs = sorted(n for n in os.listdir(DOCS) if n.endswith(".png"))
@@ -85,9 +106,12 @@ class Screenshots(PluginTestCase):
                 _sum, _version, _profiles, commands = self.record(png)
                 self.assertGreater(len(commands), 0)
 
-    def record(self, png):
+    def record_text(self, png):
         with open(os.path.join(DOCS, png[:-4] + ".txt"), encoding="utf-8") as f:
-            return parse_record(f.read())
+            return f.read()
+
+    def record(self, png):
+        return parse_record(self.record_text(png))
 
     def test_screenshots_are_current(self):
         for png in readme_screenshots():
@@ -103,16 +127,25 @@ class Screenshots(PluginTestCase):
                     self.assertEqual(sha256(os.path.join(REPO, path)), digest,
                                      "%s changed since docs/%s was taken. %s"
                                      % (path, png, REGENERATE))
+                ts = self.editions[record_edition(self.record_text(png))]
                 for cmd, shown in commands:
-                    self.check_command(png, version, cmd, shown)
+                    self.check_command(ts, png, version, cmd, shown)
 
-    def check_command(self, png, version, cmd, shown):
+    def test_lua_edition_shown(self):
+        # README shows the Lua edition in the GUI: its shots are recorded as the Lua edition's.
+        lua_shots = [png for png in readme_screenshots()
+                     if record_edition(self.record_text(png)) == "lua"]
+        self.assertEqual(lua_shots, ["gui-lua-packet-details.png", "gui-lua-stats.png"])
+        self.assertIn("wsclose.lua", self.lua.out("-G", "plugins"))
+        self.assertNotIn("wsclose.so", self.lua.out("-G", "plugins"))
+
+    def check_command(self, ts, png, version, cmd, shown):
         words = shlex.split(cmd)
         self.assertEqual(words[0], "tshark", cmd)
         for word in words:
             if word.startswith("captures/"):
-                self.ts.capture(word[len("captures/"):])
-        proc = self.ts.run("-c", cmd, tool="sh", check=False)
+                ts.capture(word[len("captures/"):])
+        proc = ts.run("-c", cmd, tool="sh", check=False)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(proc.stderr, "")
         actual = proc.stdout.splitlines()
@@ -138,6 +171,9 @@ class Screenshots(PluginTestCase):
                           [("tshark -2 -r captures/a.pcapng -Y wsclose",
                             ["line 1", "# not a comment: output"]),
                            ("tshark -q", [])]))
+        self.assertEqual(record_edition(text), "c")
+        self.assertEqual(record_edition(text.replace("# What", "# edition lua\n# What")), "lua")
+        self.assertEqual(record_edition(text + "# edition lua\n"), "c")  # output, not a mark
 
 
 if __name__ == "__main__":
