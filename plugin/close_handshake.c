@@ -160,7 +160,7 @@ recent_put(const packet_info *pinfo, wsclose_connection_t *conn)
 
 /* The tcp tap's view of a packet, after its dissection: a SYN empties its slot; the visit to
  * the frame that filled a slot makes the slot trusted. */
-static void
+static G_GNUC_NO_INLINE void
 recent_tcp_packet(const packet_info *pinfo, const struct tcpheader *tcph)
 {
     recent_conn_t *r = RECENT_SLOT(tcph->th_sport, tcph->th_dport);
@@ -490,7 +490,7 @@ ends_at(const wsclose_connection_t *conn, uint32_t frame)
  * (tshark -2 runs taps in its second pass only); a later pass that runs taps again finds it
  * by frame number.
  */
-static const wsclose_connection_t *
+static G_GNUC_NO_INLINE const wsclose_connection_t *
 examine_end(packet_info *pinfo, const struct tcpheader *tcph, bool *aborted)
 {
     wsclose_connection_t *conn;

@@ -222,7 +222,8 @@ add_range(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int offset, unsig
 {
     proto_item *ti;
 
-    if (!proto_field_is_referenced(tree, hf_wsclose_range))
+    /* proto_field_is_referenced() says yes to no tree. */
+    if (!tree || !proto_field_is_referenced(tree, hf_wsclose_range))
         return;
     if (cls == WSCLOSE_CLASS_IANA)
         ti = proto_tree_add_string(tree, hf_wsclose_range, tvb, offset, 2,
@@ -260,7 +261,8 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
         wsclose_add_generated_uint(tree, hf_wsclose_reply_in, tvb, 0, 0, an->reply_in);
     if (an->request_in) {
         wsclose_add_generated_uint(tree, hf_wsclose_request_in, tvb, 0, 0, an->request_in);
-        if (proto_field_is_referenced(tree, hf_wsclose_time)) {
+        /* proto_field_is_referenced() says yes to no tree. */
+        if (tree && proto_field_is_referenced(tree, hf_wsclose_time)) {
             it = proto_tree_add_time(tree, hf_wsclose_time, tvb, 0, 0, &an->reply_time);
             proto_item_set_generated(it);
         }

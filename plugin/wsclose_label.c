@@ -51,7 +51,7 @@ const char *
 wsclose_label_status(char *buf, size_t size, wsclose_name_set_t set, unsigned code, bool empty)
 {
     const char *name = wsclose_label_name(set, code);
-    const wsclose_class_t cls = wsclose_classify(code);
+    wsclose_class_t cls;
 
     if (empty) {
         if (name)
@@ -69,7 +69,7 @@ wsclose_label_status(char *buf, size_t size, wsclose_name_set_t set, unsigned co
         return name;
     } else if (set == WSCLOSE_NAMES_NONE) {
         return NULL;
-    } else if (cls == WSCLOSE_CLASS_IANA) {
+    } else if ((cls = wsclose_classify(code)) == WSCLOSE_CLASS_IANA) {
         snprintf(buf, size, "%u: IANA %s, not in WinHTTP", code, wsclose_code_info(code)->iana);
     } else if (cls == WSCLOSE_CLASS_WINHTTP) {
         snprintf(buf, size, "%u: no %s name", code, set_short_name(set));
