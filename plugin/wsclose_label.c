@@ -47,11 +47,24 @@ set_short_name(wsclose_name_set_t set)
     }
 }
 
+/* A code without a name in the set: where it stands. */
+static void
+label_unnamed(char *buf, size_t size, wsclose_name_set_t set, unsigned code)
+{
+    const wsclose_class_t cls = wsclose_classify(code);
+
+    if (cls == WSCLOSE_CLASS_IANA)
+        snprintf(buf, size, "%u: IANA %s, not in WinHTTP", code, wsclose_code_info(code)->iana);
+    else if (cls == WSCLOSE_CLASS_WINHTTP)
+        snprintf(buf, size, "%u: no %s name", code, set_short_name(set));
+    else
+        snprintf(buf, size, "%u: %s", code, wsclose_class_short_label(cls));
+}
+
 const char *
 wsclose_label_status(char *buf, size_t size, wsclose_name_set_t set, unsigned code, bool empty)
 {
     const char *name = wsclose_label_name(set, code);
-    wsclose_class_t cls;
 
     if (empty) {
         if (name)
@@ -69,12 +82,8 @@ wsclose_label_status(char *buf, size_t size, wsclose_name_set_t set, unsigned co
         return name;
     } else if (set == WSCLOSE_NAMES_NONE) {
         return NULL;
-    } else if ((cls = wsclose_classify(code)) == WSCLOSE_CLASS_IANA) {
-        snprintf(buf, size, "%u: IANA %s, not in WinHTTP", code, wsclose_code_info(code)->iana);
-    } else if (cls == WSCLOSE_CLASS_WINHTTP) {
-        snprintf(buf, size, "%u: no %s name", code, set_short_name(set));
     } else {
-        snprintf(buf, size, "%u: %s", code, wsclose_class_short_label(cls));
+        label_unnamed(buf, size, set, code);
     }
     return buf;
 }
