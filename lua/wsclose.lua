@@ -2431,6 +2431,8 @@ if builtin then
         end)
     end)
     if gui_enabled() then
+        -- MENU_STAT_UNSORTED: Wireshark 4.0's Qt GUI shows no MENU_STAT_GENERIC item of a Lua
+        -- script in its Statistics menu.
         register_menu(CV.title, function()
             local window = TextWindow.new(CV.title)
             local close = open_conv(nil, function(text)
@@ -2438,6 +2440,6 @@ if builtin then
             end)
             window:set_atclose(close)
             retap_packets()
-        end, MENU_STAT_GENERIC)
+        end, MENU_STAT_UNSORTED)
     end
 end
