@@ -218,6 +218,79 @@ def switch_formats(toks, func):
                          if t[i] == "snprintf" and t[i + 1] == "(" else None, 16)
 
 
+def body(toks, func):
+    """The tokens of the body of the function func: its definition, where the parameter list
+    is followed by a brace."""
+    for i, t in enumerate(toks):
+        if t == func and toks[i + 1] == "(":
+            _, after = group(toks, i + 1)
+            if toks[after] == "{":
+                _, end = group(toks, after)
+                return toks[after:end]
+    raise SystemExit("gen_lua: no function %s" % func)
+
+
+def literals(toks, func, count):
+    """The string literals of the body of func, in order; exactly count of them, else the C
+    has changed shape."""
+    out = [t for t in body(toks, func) if isinstance(t, Str)]
+    if len(out) != count:
+        raise SystemExit("gen_lua: %s in wsclose_conv.c has %d string literals, not %d: "
+                         "update gen_lua.py" % (func, len(out), count))
+    return out
+
+
+def conv_table(toks, status):
+    """The per-connection table (wsclose_conv.c): title, -z argument, table name, columns in
+    order, and the texts its cells are made of."""
+    enum_start = next(i for i, t in enumerate(toks) if t == "enum" and toks[i + 2] == "COL_STREAM")
+    order = [t for t in toks[enum_start:toks.index("COL_COUNT", enum_start)]
+             if isinstance(t, str) and not isinstance(t, Str) and t.startswith("COL_")]
+    by_col = {}
+    for item in initializer(toks, "conv_fields"):
+        if item[0] != "[" or item[2:4] != ["]", "="]:
+            raise SystemExit("gen_lua: unexpected conv_fields entry %r" % (item,))
+        ftype, align, title, fmt = (scalar(v, {}) for v in item[4])
+        by_col[item[1]] = {"type": ftype[len("TABLE_ITEM_"):].lower(), "title": title,
+                           "format": fmt.replace("%u", "%d")}
+    if sorted(by_col) != sorted(order):
+        raise SystemExit("gen_lua: conv_fields does not name every column of wsclose_conv.c")
+    ui = {}
+    for i, t in enumerate(toks):
+        if t == "." and toks[i + 2] == "=" and isinstance(toks[i + 3], Str):
+            ui[toks[i + 1]] = toks[i + 3]
+    i = toks.index("table_name")
+    if toks[i + 1:i + 4] != ["[", "]", "="] or not isinstance(toks[i + 4], Str):
+        raise SystemExit("gen_lua: no table_name in wsclose_conv.c")
+
+    def u(fmt):
+        return fmt.replace("%u", "%d")
+
+    texts = {}
+    texts["endpoint_ipv6"], texts["endpoint"] = map(u, literals(toks, "endpoint_text", 2))
+    (texts["code"],) = map(u, literals(toks, "status_text", 1))
+    (name_code,) = [args[2][0] for args in call_args(body(status, "wsclose_name_code_text"),
+                                                     "snprintf")]
+    texts["name_code"] = u(name_code)
+    (texts["no_close"], texts["one_byte"], texts["not_captured"], texts["no_status"],
+     texts["over_65534"], texts["payload_len"]) = map(u, literals(toks, "close_text", 6))
+    receive = switch_values(toks, "client_view", lambda t, i: t[i + 2] if t[i] == "g_strdup" and
+                            isinstance(t[i + 2], Str) else None, 24)
+    texts["close_buffer"] = receive["WSCLOSE_RECEIVE_CLOSE_BUFFER"]
+    texts["receive_aborted"] = receive["WSCLOSE_RECEIVE_ABORTED"]
+    (query,) = [args[0][0] for args in call_args(body(toks, "client_view"), "g_strdup_printf")]
+    texts["query_status"] = u(query)
+    (texts["no_abort"], texts["abort"], texts["rst"], texts["fin"],
+     texts["both_aborted"]) = literals(toks, "abort_text", 5)
+    (texts["first_client"], texts["first_server"],
+     texts["first_none"]) = literals(toks, "closed_first", 3)
+    (texts["ended"], texts["open"]) = literals(toks, "draw_row", 2)
+    ((_, cut),) = call_args(body(toks, "new_row"), "strcspn")
+    texts["query_start"] = cut[0]
+    return {"title": ui["title"], "abbrev": ui["cli_string"], "table": toks[i + 4],
+            "columns": [by_col[c] for c in order], "texts": texts}
+
+
 def lua_str(v):
     if v is None:
         return "nil"
@@ -342,7 +415,7 @@ def collect():
     data["stats"] = dict(rows, abbrev=reg[1][0], title=reg[2][0],
                          empty_status=formats[0], not_winhttp=formats[1].replace("%u", "%d"),
                          unreadable_status=formats[2])
-
+    data["conv"] = conv_table(tokens(read("wsclose_conv.c")), status)
 
     fields = []
     for toks, prefix in ((dis, "hf_wsclose_"), (view, "hf_wsclose_"),
@@ -472,6 +545,22 @@ def render(data):
     out.append("DATA.stats = {")
     for k, v in sorted(data["stats"].items()):
         out.append("    %s = %s," % (k, lua_str(v)))
+    out.append("}")
+    conv = data["conv"]
+    out.append("-- The per-connection table (wsclose_conv.c): title, -z argument, table name, "
+               "columns in")
+    out.append("-- order, and the texts of its cells.")
+    out.append("DATA.conv = {")
+    for k in ("title", "abbrev", "table"):
+        out.append("    %s = %s," % (k, lua_str(conv[k])))
+    out.append("    columns = {")
+    for c in conv["columns"]:
+        out.append("        %s," % lua_table(c, ("title", "type", "format")))
+    out.append("    },")
+    out.append("    texts = {")
+    for k, v in sorted(conv["texts"].items()):
+        out.append("        %s = %s," % (k, lua_str(v)))
+    out.append("    },")
     out.append("}")
     out.append("-- The expert items (packet-wsclose.c, wsclose_upgrade_view.c), in registration order.")
     out.append("DATA.experts = {")

@@ -168,6 +168,53 @@ DATA.stats = {
     unreadable = "No readable status (1 byte or not captured)",
     unreadable_status = "No readable status",
 }
+-- The per-connection table (wsclose_conv.c): title, -z argument, table name, columns in
+-- order, and the texts of its cells.
+DATA.conv = {
+    title = "WebSocket Connections (WinHTTP Close Status)",
+    abbrev = "wsclose,conv",
+    table = "WebSocket connections",
+    columns = {
+        {title = "TCP stream", type = "uint", format = "%d"},
+        {title = "Client", type = "string", format = "%s"},
+        {title = "Server", type = "string", format = "%s"},
+        {title = "Path", type = "string", format = "%s"},
+        {title = "Closed first", type = "string", format = "%s"},
+        {title = "Client close", type = "string", format = "%s"},
+        {title = "Server close", type = "string", format = "%s"},
+        {title = "Receive", type = "string", format = "%s"},
+        {title = "QueryCloseStatus", type = "string", format = "%s"},
+        {title = "Abort", type = "string", format = "%s"},
+        {title = "Open at end", type = "string", format = "%s"},
+        {title = "Closing handshake", type = "string", format = "%s"},
+    },
+    texts = {
+        abort = "%s from %s, %s aborted",
+        both_aborted = "client and server",
+        close_buffer = "WINHTTP_WEB_SOCKET_CLOSE_BUFFER_TYPE",
+        code = "%d",
+        ended = "no",
+        endpoint = "%s:%d",
+        endpoint_ipv6 = "[%s]:%d",
+        fin = "FIN",
+        first_client = "client",
+        first_none = "none",
+        first_server = "server",
+        name_code = "%s (%d)",
+        no_abort = "none",
+        no_close = "none",
+        no_status = "no status code",
+        not_captured = "not captured",
+        one_byte = "1-byte payload",
+        open = "yes",
+        over_65534 = "%s, payload over 65534 bytes",
+        payload_len = "%s, %d-byte payload",
+        query_start = "?",
+        query_status = "usStatus %d",
+        receive_aborted = "fails: connection aborted",
+        rst = "RST",
+    },
+}
 -- The expert items (packet-wsclose.c, wsclose_upgrade_view.c), in registration order.
 DATA.experts = {
     {key = "close", abbrev = "wsclose.close", group = "sequence", severity = "chat", text = "WebSocket close"},
@@ -869,7 +916,8 @@ local function name_set()
 end
 
 -- Field extractors: the TCP stream and flags of a packet (roles, ends), HTTP's 101, and where
--- an HTTP request or response begins (the opening handshake's checks read its head there).
+-- an HTTP request or response begins (the opening handshake's checks read its head there), and
+-- a request's URI (the per-connection table's path).
 local f_tcp_stream = Field.new("tcp.stream")
 local f_tcp_flags = Field.new("tcp.flags")
 local f_tcp_srcport = Field.new("tcp.srcport")
@@ -877,6 +925,7 @@ local f_tcp_dstport = Field.new("tcp.dstport")
 local f_http_code = Field.new("http.response.code")
 local f_http_upgrade = Field.new("http.upgrade")
 local f_http_method = Field.new("http.request.method")
+local f_http_uri = Field.new("http.request.uri")
 
 local function last_value(extractor)
     local all = {extractor()}
@@ -897,6 +946,7 @@ local function reset_file()
         conns = {},          -- by connection key
         ws_seen = {},        -- address/port pairs the WebSocket dissector has seen bytes of
         upgrades = {},       -- tcp.stream -> {addr, port} of the 101's sender
+        request_uris = {},   -- tcp.stream -> the URI of its last HTTP request
         syn_server = {},     -- tcp.stream -> the port TCP's SYN went to
         looked_up = {},      -- close frame number -> conn
         data_after = {},     -- frame number -> conn, first data frame after its sender's close
@@ -1220,17 +1270,20 @@ local function note_connection(pinfo, conn)
         return
     end
     local n = packet_note(pinfo)
+    n.connection = conn
     if n.counted_connection ~= conn then
         n.counted_connection = conn
         n.new_connections = n.new_connections + 1
     end
 end
 
-local function note_close(pinfo, kind, code, an)
+local function note_close(pinfo, kind, code, an, conn)
     if note_readers == 0 then
         return
     end
-    local closes = packet_note(pinfo).closes
+    local n = packet_note(pinfo)
+    n.connection = conn
+    local closes = n.closes
     closes[#closes + 1] = {has_code = kind == "code", code = code, empty = kind == "empty",
                            from = an.from, initiator = an.initiator,
                            duplicate = an.duplicate_of ~= 0, completes = an.completes,
@@ -1446,7 +1499,7 @@ end
 
 local function not_captured(pinfo, tvb, cl_tree, ti, walk)
     local an = handshake_close(walk, pinfo, 0, false, 0, false)
-    note_close(pinfo, nil, 0, an)
+    note_close(pinfo, nil, 0, an, walk.conn)
     add_handshake(pinfo, cl_tree, ti, tvb, an)
     add_expert(pinfo, ti, "truncated")
     info_append(pinfo, "close status not captured")
@@ -1511,7 +1564,7 @@ local function dissect_close_frame(tvb, offset, captured, hdr, pinfo, tree, walk
     local an = handshake_close(walk, pinfo, wire_capped, f.kind ~= "one_byte",
                                f.kind == "code" and f.code or C.EMPTY_CODE,
                                close_malformed(f.kind, wire_over))
-    note_close(pinfo, f.kind, f.code, an)
+    note_close(pinfo, f.kind, f.code, an, walk.conn)
     f.from_server = an.from == SERVER
     f.duplicate = an.duplicate_of ~= 0
     f.answers = an.request_in ~= 0
@@ -1708,6 +1761,7 @@ end
 -- connection: the first abort of its connection, and a connection first met at its end.
 local function note_end(pinfo, conn)
     local n = packet_note(pinfo)
+    n.connection = conn
     n.connection_aborted = conn.abort_frame == pinfo.number
     n.ended_by = conn.end_by
     note_connection(pinfo, conn)
@@ -1776,7 +1830,15 @@ end
 -- the second pass checks.
 local function examine_http(tvb, pinfo, tree)
     local drawn = false
-    for _, fi in ipairs({f_http_method()}) do
+    local methods = {f_http_method()}
+    if methods[1] then
+        -- As HTTP's conversation data keeps it: the last request's.
+        local uri = last_value(f_http_uri)
+        if uri then
+            per_file.request_uris[last_value(f_tcp_stream)] = uri
+        end
+    end
+    for _, fi in ipairs(methods) do
         local head = fi.value == "GET" and head_of(fi, false)
         local offer = head and upgrade_offer(head)
         if offer then
@@ -2174,18 +2236,189 @@ local function open_stats(show)
     end
 end
 
+-- ---------------------------------------------------------------------------------------
+-- The per-connection table (wsclose_conv.c): tshark -z wsclose,conv[,filter], and a window in
+-- the GUI's Statistics menu.  Lua has no stat_tap_table API, so this keeps the rows and prints
+-- them as tshark prints a stat_tap_table (ui/cli/tap-simple_stattable.c).  As in the C
+-- plugin, each packet whose note names a connection redraws that connection's row from the
+-- connection's analysis; rows come in the order their connections were first noted.
+
+local CV = DATA.conv
+local CT = CV.texts
+local CONV_RULE = string.rep("=", 101)
+
+-- "address:port", IPv6 addresses in brackets.
+local function conv_endpoint(addr, port)
+    return string.format(addr:find(":", 1, true) and CT.endpoint_ipv6 or CT.endpoint, addr, port)
+end
+
+-- A status in the user's name set: "NAME (code)", or the code alone.
+local function conv_status(code)
+    local name = label_name(name_set(), code)
+    if not name then
+        return string.format(CT.code, code)
+    end
+    return string.format(CT.name_code, name, code)
+end
+
+-- The close frame an endpoint sent first, as the other endpoint's application gets it.
+local function conv_close(ep)
+    if ep.close_frame == 0 then
+        return CT.no_close
+    elseif not ep.close_status_known then
+        return ep.close_invalid and CT.one_byte or CT.not_captured
+    elseif ep.close_len == 0 then
+        return CT.no_status
+    elseif ep.close_len <= C.CONTROL_PAYLOAD_MAX then
+        return conv_status(ep.close_status)
+    elseif ep.close_len == 65535 then
+        return string.format(CT.over_65534, conv_status(ep.close_status))
+    end
+    return string.format(CT.payload_len, conv_status(ep.close_status), ep.close_len)
+end
+
+-- What the client's WinHttpWebSocketReceive and QueryCloseStatus return at the end of what it
+-- receives: the server's close frame, or the abort before it.
+local function conv_client_view(c)
+    local client, server = c.side[CLIENT], c.side[SERVER]
+    local r
+    if client.aborted then
+        r = api_abort()
+    elseif server.close_frame ~= 0 and (server.close_status_known or server.close_invalid) then
+        local len = server.close_len
+        r = api_close_frame({from_server = true, fin = true, code = server.close_status,
+                             kind = len == 0 and "empty" or len == 1 and "one_byte" or "code",
+                             wire_over = len > C.CONTROL_PAYLOAD_MAX, reason_utf8 = true})
+    else
+        return "", ""
+    end
+    local receive, query = "", ""
+    if r.receive == "close_buffer" then
+        receive = CT.close_buffer
+    elseif r.receive == "invalid" then
+        receive = error_text(r.receive_error)
+    elseif r.receive == "aborted" then
+        receive = CT.receive_aborted
+    end
+    if r.query and r.query_error ~= 0 then
+        query = error_text(r.query_error)
+    elseif r.query then
+        query = string.format(CT.query_status, r.query_status)
+    end
+    return receive, query
+end
+
+-- How the TCP connection ended, and whose WebSocket connection closed abnormally.
+local function conv_abort(c)
+    local client, server = c.side[CLIENT].aborted, c.side[SERVER].aborted
+    if not client and not server then
+        return CT.no_abort
+    end
+    return string.format(CT.abort, c.end_rst and CT.rst or CT.fin, SIDE_NAME[c.end_by],
+                         client and server and CT.both_aborted or
+                             SIDE_NAME[client and CLIENT or SERVER])
+end
+
+local function conv_closed_first(c)
+    local client, server = c.side[CLIENT].close_frame, c.side[SERVER].close_frame
+    if client ~= 0 and (server == 0 or client < server) then
+        return CT.first_client
+    end
+    return server ~= 0 and CT.first_server or CT.first_none
+end
+
+-- A new row for a connection, with what the packet's addresses and ports say of it.
+local function conv_new_row(rows, pinfo, c)
+    local src, dst = tostring(pinfo.src), tostring(pinfo.dst)
+    local server_sends = pinfo.src_port == c.server_port and src == c.server_addr
+    local stream = last_value(f_tcp_stream)
+    -- The path: the URI of the request HTTP switched to WebSocket, without its query.
+    local uri = per_file.upgrades[stream] and per_file.request_uris[stream] or ""
+    local cut = uri:find(CT.query_start, 1, true)
+    local row = {stream,
+                 server_sends and conv_endpoint(dst, pinfo.dst_port) or
+                     conv_endpoint(src, pinfo.src_port),
+                 server_sends and conv_endpoint(src, pinfo.src_port) or
+                     conv_endpoint(dst, pinfo.dst_port),
+                 cut and uri:sub(1, cut - 1) or uri}
+    rows[#rows + 1] = row
+    rows.row_of[c] = row
+    return row
+end
+
+local function conv_draw_row(row, c)
+    row[5] = conv_closed_first(c)
+    row[6] = conv_close(c.side[CLIENT])
+    row[7] = conv_close(c.side[SERVER])
+    row[8], row[9] = conv_client_view(c)
+    row[10] = conv_abort(c)
+    row[11] = c.end_frame ~= 0 and CT.ended or CT.open
+    row[12] = handshake_outcome(c)
+end
+
+local function conv_packet(rows, pinfo)
+    local note = notes[pinfo.number]
+    local c = note and note.connection
+    -- A frame with several TCP headers (a tunnel): the one of this connection.
+    if not c or not c.server_known or
+        (pinfo.src_port ~= c.server_port and pinfo.dst_port ~= c.server_port) then
+        return
+    end
+    conv_draw_row(rows.row_of[c] or conv_new_row(rows, pinfo, c), c)
+end
+
+local function conv_text(rows, filter)
+    local out = {"", CONV_RULE, CV.title .. ":", "Filter for statistics: " .. (filter or "")}
+    local line = {}
+    for i, col in ipairs(CV.columns) do
+        line[i] = col.title .. " |"
+    end
+    out[#out + 1] = table.concat(line)
+    out[#out + 1] = CV.table
+    for _, row in ipairs(rows) do
+        for i, col in ipairs(CV.columns) do
+            line[i] = string.format(col.format .. " |", row[i])
+        end
+        out[#out + 1] = table.concat(line)
+    end
+    out[#out + 1] = CONV_RULE
+    return table.concat(out, "\n") .. "\n"
+end
+
+-- The table on the tcp tap (filter: a display filter or nil); show(text) receives the whole
+-- table at each draw.
+local function open_conv(filter, show)
+    local rows = {row_of = {}}
+    local listener = Listener.new("tcp", filter)
+    note_readers = note_readers + 1
+    function listener.packet(pinfo)
+        conv_packet(rows, pinfo)
+    end
+    function listener.draw()
+        show(conv_text(rows, filter))
+    end
+    function listener.reset()
+        rows = {row_of = {}}
+    end
+    return function()
+        listener:remove()
+        note_readers = note_readers - 1
+    end
+end
+
 if builtin then
     upgrade_table:add("websocket", wsclose)
     DissectorTable.get("tcp.port"):add_for_decode_as(wsclose)
     register_postdissector(wsclose)
+    -- Wireshark 4.0's Qt GUI shows a Lua MENU_STAT_GENERIC entry in no menu at all; the
+    -- unsorted group is the Statistics menu itself.
+    local STAT_MENU = MENU_STAT_UNSORTED
     register_stat_cmd_arg(ST.abbrev .. ",tree", function()
         open_stats(function(text)
             io.write(text)
         end)
     end)
     if gui_enabled() then
-        -- MENU_STAT_UNSORTED: Wireshark 4.0's Qt GUI shows a Lua MENU_STAT_GENERIC entry in
-        -- no menu at all; the unsorted group is the Statistics menu itself.
         register_menu(ST.title, function()
             local window = TextWindow.new(ST.title)
             local close = open_stats(function(text)
@@ -2193,6 +2426,24 @@ if builtin then
             end)
             window:set_atclose(close)
             retap_packets()
-        end, MENU_STAT_UNSORTED)
+        end, STAT_MENU)
+    end
+    -- "wsclose,conv" or "wsclose,conv,FILTER", as tshark hands it over.
+    register_stat_cmd_arg(CV.abbrev, function(arg)
+        local prefix = CV.abbrev .. ","
+        local filter = arg and arg:sub(1, #prefix) == prefix and arg:sub(#prefix + 1) or nil
+        open_conv(filter ~= "" and filter or nil, function(text)
+            io.write(text)
+        end)
+    end)
+    if gui_enabled() then
+        register_menu(CV.title, function()
+            local window = TextWindow.new(CV.title)
+            local close = open_conv(nil, function(text)
+                window:set(text)
+            end)
+            window:set_atclose(close)
+            retap_packets()
+        end, STAT_MENU)
     end
 end

@@ -7,8 +7,9 @@ with -2, and per frame these must be equal:
     order, and the title of each wsclose subtree;
   - every wsclose expert item of the tree (filter name, severity, group, text);
   - the printed summary line (the Info column with the labels);
-and, per capture, tshark -z expert's WSCLOSE rows and the whole text of tshark -q -z wsclose,tree
-(title, rows, counts, order, rates, bursts, layout).  Also the registrations: the same wsclose
+and, per capture, tshark -z expert's WSCLOSE rows, the whole text of tshark -q -z wsclose,tree
+(title, rows, counts, order, rates, bursts, layout) and the whole text of tshark -q -z
+wsclose,conv, without and with a display filter (title, filter line, columns, rows, order).  Also the registrations: the same wsclose
 fields with the same types (tshark -G fields).
 
 The opening handshake, which the Lua edition checks in every mode, also in a filter on the
@@ -63,6 +64,15 @@ Z_EXPERT_DIFFERENCES = {
 STATS_TREE_DIFFERENCES = {
     ("diag-ends.pcapng", "two-pass"): TWO_PASS_ROLES,
     ("diag-port-reuse.pcapng", "two-pass"): TWO_PASS_ROLES,
+}
+# The -z wsclose,conv runs: (name, display filter).  The filter is README's.
+CONV_RUNS = (("conv", None), ("conv_abort", "wsclose.abort"))
+# (capture, pass, run) whose tshark -q -z wsclose,conv output differs, because of the frames
+# above: one connection's client taken for its server (who closed first), two connections
+# taken for one.
+CONV_DIFFERENCES = {
+    ("diag-ends.pcapng", "two-pass", "conv"): TWO_PASS_ROLES,
+    ("diag-port-reuse.pcapng", "two-pass", "conv"): TWO_PASS_ROLES,
 }
 
 
@@ -152,6 +162,10 @@ class LuaParity(unittest.TestCase):
                                                                   "expert"] + pargs + da)
                     jobs[(cap, edition, pname, "stats")] = (ts, ["-r", path, "-q", "-z",
                                                                  "wsclose,tree"] + pargs + da)
+                    for run, dfilter in CONV_RUNS:
+                        z = "wsclose,conv" + ("," + dfilter if dfilter else "")
+                        jobs[(cap, edition, pname, run)] = (ts, ["-r", path, "-q", "-z", z] +
+                                                            pargs + da)
         with ThreadPoolExecutor(max_workers=2) as pool:
             futures = {k: pool.submit(ts.run, *args) for k, (ts, args) in jobs.items()}
             cls.runs = {k: f.result() for k, f in futures.items()}
@@ -174,7 +188,7 @@ class LuaParity(unittest.TestCase):
                 self.assertNotIn("Lua", proc.stderr, (cap, pname, kind))
                 self.assertNotIn("Lua Error", proc.stdout, (cap, pname, kind))
                 self.assertEqual(proc.returncode, 0, (cap, pname, kind, proc.stderr))
-        self.assertEqual(lua_runs, len(all_captures()) * len(PASSES) * 4)
+        self.assertEqual(lua_runs, len(all_captures()) * len(PASSES) * (4 + len(CONV_RUNS)))
 
     def test_lua_edition_loaded(self):
         self.assertIn("wsclose.lua", self.lua.out("-G", "plugins"))
@@ -242,6 +256,27 @@ class LuaParity(unittest.TestCase):
         print("tshark -q -z wsclose,tree: %d captures x %d passes, differing: %r"
               % (len(all_captures()), len(PASSES), differing))
         self.assertEqual(sorted(differing), sorted(STATS_TREE_DIFFERENCES))
+
+    def test_conv_table(self):
+        # The whole printed table, character for character.
+        differing, rows = [], 0
+        for cap in all_captures():
+            for pname, _ in PASSES:
+                for run, dfilter in CONV_RUNS:
+                    c = self.out(cap, "c", pname, run)
+                    lua = self.out(cap, "lua", pname, run)
+                    lines = c.splitlines()
+                    self.assertEqual(lines[2:4], ["WebSocket Connections (WinHTTP Close Status):",
+                                                  "Filter for statistics: " + (dfilter or "")],
+                                     (cap, pname, run))
+                    rows += sum(1 for line in lines if re.match(r"^\d+ \|", line))
+                    if lua != c:
+                        differing.append((cap, pname, run))
+        print("tshark -q -z wsclose,conv: %d captures x %d passes x %d runs, %d rows, "
+              "differing: %r" % (len(all_captures()), len(PASSES), len(CONV_RUNS), rows,
+                                 differing))
+        self.assertGreater(rows, 0)
+        self.assertEqual(sorted(differing), sorted(CONV_DIFFERENCES))
 
 
 if __name__ == "__main__":
