@@ -187,6 +187,18 @@ shot() {
     log "wrote $out/$name ($(identify -format '%wx%h' "$out/$name"), $(stat -c %s "$out/$name") bytes)"
 }
 
+# stats_window WHAT: the statistics window the menu has just opened, as $dialog (WHAT
+# names the edition in the error).
+stats_window() {
+    dialog=""
+    for _ in $(seq 20); do
+        dialog=$(user_env xdotool search --onlyvisible --name "$stats_title_re" 2>/dev/null | head -n1 || true)
+        [ -n "$dialog" ] && break
+        sleep 0.5
+    done
+    [ -n "$dialog" ] || { cat "$work/wireshark.log" >&2; die "no window '$stats_title' from the Statistics menu$1"; }
+}
+
 cap=$home/captures/$capture
 
 # 1. The packet list: close frames only, the WinHTTP names in Info.
@@ -216,13 +228,7 @@ quit
 recent_common Default
 gui "$stats_capture" -r "$home/captures/$stats_capture"
 user_env xdotool windowfocus --sync "$main_win" key alt+s sleep 1 key Up sleep 0.5 key Return
-dialog=""
-for _ in $(seq 20); do
-    dialog=$(user_env xdotool search --onlyvisible --name "$stats_title_re" 2>/dev/null | head -n1 || true)
-    [ -n "$dialog" ] && break
-    sleep 0.5
-done
-[ -n "$dialog" ] || { cat "$work/wireshark.log" >&2; die "no window '$stats_title' from the Statistics menu"; }
+stats_window ""
 user_env xdotool windowmove --sync "$dialog" 0 0 windowsize --sync "$dialog" $stats_size
 sleep 2
 shot gui-stats-tree.png "$dialog"
@@ -309,13 +315,7 @@ recent_common Default
 gui "$stats_capture" -r "$home/captures/$stats_capture"
 user_env xdotool windowfocus --sync "$main_win" key alt+s sleep 1 \
     key --delay 100 Down Down Down Down Down Down Down Down Down Down Down sleep 0.5 key Return
-dialog=""
-for _ in $(seq 20); do
-    dialog=$(user_env xdotool search --onlyvisible --name "$stats_title_re" 2>/dev/null | head -n1 || true)
-    [ -n "$dialog" ] && break
-    sleep 0.5
-done
-[ -n "$dialog" ] || { cat "$work/wireshark.log" >&2; die "no window '$stats_title' from the Statistics menu (Lua edition)"; }
+stats_window " (Lua edition)"
 user_env xdotool windowmove --sync "$dialog" 0 0 windowsize --sync "$dialog" "$width" "$height"
 sleep 2
 shot gui-lua-stats.png "$dialog"
