@@ -3,6 +3,7 @@
 
     bench/run.sh [--plugin PATH] [--reps N] [--cg-frames N] [--out FILE] [--smoke] ...
     bench/bench.py --perf-test --plugin PATH     the ctest `perf` test (see below)
+    bench/run.sh --lua lua/wsclose.lua [--lua-only]   also (or only) the Lua edition
 
 Generates its captures into a temporary directory (bench/benchcaps.py), then:
   1. CPU time (user+sys of the tshark process, from wait4) of every mode on every capture,
@@ -25,7 +26,10 @@ is missing: it is a test, and instruction counts are what make it repeatable.
 
 tshark runs as in tests/wsharness.py: as uid 65534 (via setpriv when root, since Wireshark
 run as root ignores personal plugins) with a throw-away HOME whose personal plugin folder
-holds the plugin, versus a HOME without it.  Python 3 stdlib only.
+holds the plugin, versus a HOME without it.  With --lua, a third HOME whose personal Lua
+plugin folder holds the Lua edition gets the same callgrind runs (instructions only, with
+the C plugin's arguments): the table gains its instructions per packet and its ratio to the
+same runs without a plugin.  Python 3 stdlib only.
 """
 
 import argparse
@@ -128,17 +132,22 @@ def wireshark_version():
 class Env:
     """Two HOMEs (with / without the plugin) and the captures, in one temporary directory."""
 
-    def __init__(self, plugin, tmp):
+    def __init__(self, plugin, tmp, lua=None, states=("with", "without")):
         self.tmp = tmp
         self.version_line, mm = wireshark_version()
         self.homes = {}
-        for state in ("with", "without"):
+        for state in states:
             home = os.path.join(tmp, "home-" + state)
             os.makedirs(home)
             if state == "with":
                 pdir = os.path.join(home, ".local", "lib", "wireshark", "plugins", mm, "epan")
                 os.makedirs(pdir)
                 shutil.copy(plugin, pdir)
+            elif state == "lua":
+                # The personal Lua plugin folder (the C plugin's folder without the version).
+                pdir = os.path.join(home, ".local", "lib", "wireshark", "plugins")
+                os.makedirs(pdir)
+                shutil.copy(lua, os.path.join(pdir, "wsclose.lua"))
             self.homes[state] = home
         for root, dirs, files in os.walk(tmp):
             os.chmod(root, 0o755)
@@ -210,24 +219,44 @@ def callgrind_ir(env, state, args):
     return int(m.group(1))
 
 
+def lua_rows(plugins_output):
+    """The wsclose.lua rows of `tshark -G plugins`: [name, version, type, path]."""
+    rows = [[c.strip() for c in line.split("\t")] for line in plugins_output.splitlines()]
+    return [row for row in rows if row and row[0] == "wsclose.lua"]
+
+
 def sanity(env, caps):
-    """The plugin is loaded in one HOME and not in the other, and labels close frames."""
-    for state, want in (("with", True), ("without", False)):
+    """Each HOME loads what it holds (wsclose.so, wsclose.lua, or neither) and nothing
+    else, and the ones with wsclose label the close frames."""
+    for state in env.homes:
         _c, _r, _e, out = env.run(state, ["-G", "plugins"], stdout=None)
         paths = [row[-1] for row in wsclose_rows(out)]
-        foreign = [p for p in paths if not p.startswith(env.homes["with"] + os.sep)]
+        foreign = [p for p in paths if not p.startswith(env.homes["with"] + os.sep)] \
+            if "with" in env.homes else paths
         if foreign:
             raise SystemExit(foreign_copy_message(foreign))
-        if bool(paths) != want:
+        if bool(paths) != (state == "with"):
             raise SystemExit("wsclose.so is %sloaded in the %s-plugin HOME"
-                             % ("not " if want else "", state))
+                             % ("not " if state == "with" else "", state))
+        lua = [row[-1] for row in lua_rows(out)]
+        if lua != ([os.path.join(env.homes["lua"], ".local", "lib", "wireshark", "plugins",
+                                 "wsclose.lua")] if state == "lua" else []):
+            raise SystemExit("tshark -G plugins in the %s HOME lists wsclose.lua as %r"
+                             % (state, lua))
     path, conns = caps["ws"]["path"], 3
     frames = conns * (caps["ws"]["data"] + 10)
-    _c, _r, _e, out = env.run("with", ["-r", path, "-c", str(frames), "-T", "fields",
-                                       "-e", "wsclose.winhttp"], stdout=None)
-    labels = [line for line in out.splitlines() if line]
-    if labels != ["WINHTTP_WEB_SOCKET_SUCCESS_CLOSE_STATUS"] * (2 * conns):
-        raise SystemExit("unexpected wsclose labels on the benchmark capture: %r" % labels[:8])
+    for state in env.homes:
+        if state == "without":
+            continue
+        _c, _r, err, out = env.run(state, ["-r", path, "-c", str(frames), "-T", "fields",
+                                           "-e", "wsclose.winhttp"], stdout=None)
+        labels = [line for line in out.splitlines() if line]
+        if labels != ["WINHTTP_WEB_SOCKET_SUCCESS_CLOSE_STATUS"] * (2 * conns):
+            raise SystemExit("unexpected wsclose labels (%s) on the benchmark capture: %r"
+                             % (state, labels[:8]))
+        if state == "lua" and err.strip():
+            # A Lua error is reported on standard error, and tshark goes on without it.
+            raise SystemExit("tshark (%s) wrote to standard error: %s" % (state, err[-2000:]))
 
 
 
@@ -259,6 +288,11 @@ def parse_args():
     ap = argparse.ArgumentParser(description="wsclose benchmark (see bench/README.md)")
     ap.add_argument("--plugin", default=os.environ.get("WSCLOSE_PLUGIN") or
                     os.path.join(REPO, "build", "plugin", "wsclose.so"))
+    ap.add_argument("--lua", metavar="FILE", default=None,
+                    help="also measure this Lua edition (lua/wsclose.lua): instructions per "
+                         "packet and their ratio to the runs without a plugin")
+    ap.add_argument("--lua-only", action="store_true",
+                    help="with --lua: measure the Lua edition and no C plugin")
     ap.add_argument("--reps", type=int, default=3, help="CPU-time repetitions per mode")
     ap.add_argument("--cpu-frames", type=int, default=50000,
                     help="frames per CPU-time run (first N of each capture; 0: whole file)")
@@ -295,6 +329,13 @@ def parse_args():
 def resolve_profile(a):
     """Fills in what --smoke / --perf-test / the full run measure."""
     a.plugin = os.path.abspath(a.plugin)
+    if a.lua_only and not a.lua:
+        raise SystemExit("--lua-only needs --lua FILE")
+    a.lua = a.lua and os.path.abspath(a.lua)
+    a.states = (() if a.lua_only else ("with",)) + ("without",) + (("lua",) if a.lua else ())
+    if a.lua_only:
+        # CPU time and peak RSS compare the C plugin only.
+        a.no_cpu = True
     if a.smoke:
         a.captures, a.reps, frames, frames_tree = SMOKE_CAPTURES, 1, 300, 300
         a.cg_modes = MODES[:1]
@@ -313,8 +354,10 @@ def resolve_profile(a):
 
 def check_tools(a):
     """Whether callgrind runs; the perf test fails without valgrind (it would prove nothing)."""
-    if not os.path.isfile(a.plugin):
+    if not a.lua_only and not os.path.isfile(a.plugin):
         raise SystemExit("plugin not found: %s (build it: cmake --build build)" % a.plugin)
+    if a.lua and not os.path.isfile(a.lua):
+        raise SystemExit("Lua edition not found: %s" % a.lua)
     have_valgrind = shutil.which("valgrind") is not None
     if a.perf_test and not have_valgrind:
         raise SystemExit("perf test FAILED: valgrind is not installed; the test counts "
@@ -394,14 +437,14 @@ def instruction_jobs(a, caps):
     first = caps["ws"]["path"]      # every capture starts with the same kind of SYN
     for mode, w_args, wo_args in a.cg_modes:
         weight = 6 if builds_every_item(mode) else 1
-        for state in ("with", "without"):
-            args = w_args if state == "with" else wo_args
+        for state in a.states:
+            args = wo_args if state == "without" else w_args
             jobs[("startup", mode, state)] = (callgrind_ir, state, mode_args(args, first, 1), 0)
             for cap, info in caps.items():
                 n = frames_for(a, mode, info)
                 jobs[(cap, mode, state)] = (callgrind_ir, state,
                                             mode_args(args, info["path"], n), n * weight)
-    if any(builds_every_item(mode) for mode, _w, _wo in a.cg_modes):
+    if "with" in a.states and any(builds_every_item(mode) for mode, _w, _wo in a.cg_modes):
         for cap, info in caps.items():
             for state in ("with", "without"):
                 jobs[(cap, "pdml", state)] = (pdml_items, state, mode_args(
@@ -436,7 +479,7 @@ def measure_instructions(env, caps, results, a):
         for mode, _w, _wo in a.cg_modes:
             n = frames_for(a, mode, info)
             ir = {}
-            for state in ("with", "without"):
+            for state in a.states:
                 work = counts[(cap, mode, state)] - counts[("startup", mode, state)]
                 if work <= 0:
                     raise RuntimeError("callgrind counted no dissection (%s, %s, %s): did "
@@ -462,7 +505,8 @@ def result_row(cap, mode, r):
     cpu_w = statistics.median(r["cpu"]["with"]) if r["cpu"]["with"] else None
     cpu_wo = statistics.median(r["cpu"]["without"]) if r["cpu"]["without"] else None
     ir = r.get("ir")
-    ir_ratio = ir["with"] / ir["without"] if ir else None
+    ir_ratio = ir["with"] / ir["without"] if ir and "with" in ir else None
+    lua_ratio = ir["lua"] / ir["without"] if ir and "lua" in ir else None
     items = r.get("items")
     items_ratio = items["with"] / items["without"] if items else None
     ok = None if ir_ratio is None else ir_ratio <= limit
@@ -474,18 +518,21 @@ def result_row(cap, mode, r):
         fmt_ratio(cpu_ratio) + ("" if cpu_ok in (None, True) else " !"),
         fmt_ratio(cpu_min_ratio),
         "-" if not ir else "%.0f" % ir["without"],
-        "-" if not ir else "%.0f" % ir["with"],
+        "-" if not ir or "with" not in ir else "%.0f" % ir["with"],
         fmt_ratio(ir_ratio, 4),
         fmt_ratio(items_ratio, 4),
         "%.2f" % limit,
         "-" if ok is None else ("yes" if ok else "NO"),
+        "-" if not ir or "lua" not in ir else "%.0f" % ir["lua"],
+        fmt_ratio(lua_ratio, 4),
     ]
     return row, ok
 
 
 HEADER = ["capture", "mode", "CPU s without", "CPU s with", "CPU ratio",
           "CPU ratio of fastest runs", "Ir/pkt without", "Ir/pkt with", "Ir ratio",
-          "tree items ratio (-T pdml)", "limit", "meets limit (Ir)"]
+          "tree items ratio (-T pdml)", "limit", "meets limit (Ir)", "Ir/pkt Lua",
+          "Lua Ir ratio"]
 
 
 def result_rows(caps, results):
@@ -522,6 +569,9 @@ RSS_HEADER = ["connections", "peak RSS MiB without", "peak RSS MiB with", "bytes
 def table(hdr, body, md):
     """Text or markdown table; columns that are "-" in every row are left out."""
     keep = [i for i in range(len(hdr)) if not body or any(row[i] != "-" for row in body)]
+    if body and "meets limit (Ir)" in hdr and \
+            not any(row[hdr.index("meets limit (Ir)")] != "-" for row in body):
+        keep.remove(hdr.index("limit"))         # no C plugin measured: no C limit to show
     hdr = [hdr[i] for i in keep]
     body = [[row[i] for i in keep] for row in body]
     if md:
@@ -545,8 +595,10 @@ def git_output(*args):
 def run_metadata(env, a, do_cg, timings, total):
     git = git_output("log", "-1", "--format=%h") or "?"
     dirty = git_output("status", "--porcelain", "--", "plugin")
-    with open(a.plugin, "rb") as fh:
-        sha = hashlib.sha256(fh.read()).hexdigest()[:12]
+    sha = None
+    if "with" in a.states:
+        with open(a.plugin, "rb") as fh:
+            sha = hashlib.sha256(fh.read()).hexdigest()[:12]
     cpu_model = "?"
     try:
         with open("/proc/cpuinfo") as fh:
@@ -557,10 +609,18 @@ def run_metadata(env, a, do_cg, timings, total):
     meta = [
         "date: %s" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "tshark: %s" % env.version_line,
-        "plugin: %s (sha256 %s), checkout %s%s" % (
-            plugin, sha, git, " + uncommitted plugin/ changes" if dirty else ""),
-        "machine: %s, %d CPUs, %s" % (cpu_model, os.cpu_count(), platform.platform()),
     ]
+    if sha:
+        meta.append("plugin: %s (sha256 %s), checkout %s%s" % (
+            plugin, sha, git, " + uncommitted plugin/ changes" if dirty else ""))
+    if a.lua:
+        with open(a.lua, "rb") as fh:
+            lua_sha = hashlib.sha256(fh.read()).hexdigest()[:12]
+        lua_dirty = git_output("status", "--porcelain", "--", "lua")
+        lua = os.path.relpath(a.lua, REPO) if a.lua.startswith(REPO) else a.lua
+        meta.append("Lua edition: %s (sha256 %s), checkout %s%s; instructions only" % (
+            lua, lua_sha, git, " + uncommitted lua/ changes" if lua_dirty else ""))
+    meta.append("machine: %s, %d CPUs, %s" % (cpu_model, os.cpu_count(), platform.platform()))
     if not a.no_cpu:
         meta.append("CPU time: median of %d alternating with/without pairs, %s (-V: first %d "
                     "frames)" % (a.reps, "first %d frames of each capture" % a.cpu_frames
@@ -585,6 +645,34 @@ def limits_text():
                ", ".join(FULL_TREE_MODES)))
 
 
+def lua_verdict(rows):
+    """What the Lua edition's ratios say against the WebSocket-free limit, or None."""
+    col = HEADER.index("Lua Ir ratio")
+    plain = [row for row in rows if row[0] == "plain" and row[col] != "-"]
+    if not plain:
+        return None
+    over = ["%s %s" % (row[1], row[col]) for row in plain if float(row[col]) > PLAIN_LIMIT]
+    return ("Lua edition on the WebSocket-free capture: " +
+            ("every mode within %.2f" % PLAIN_LIMIT if not over
+             else "over %.2f in %s" % (PLAIN_LIMIT, "; ".join(over))))
+
+
+def lua_readme_rows(caps, results, version_line):
+    """README's Lua cost table for this Wireshark: one row per capture, the Lua edition's
+    instruction ratio (with ÷ without a plugin) in every mode."""
+    version = re.search(r"\d+(?:\.\d+)+", version_line.split(")", 1)[1]).group(0)
+    lines = ["| Wireshark | capture | " + " | ".join(m for m, _w, _wo in MODES) + " |",
+             "|---|---|" + "---|" * len(MODES)]
+    for cap in caps:
+        cells = []
+        for mode, _w, _wo in MODES:
+            ir = results[(cap, mode)].get("ir")
+            cells.append(fmt_ratio(ir["lua"] / ir["without"], 4) if ir and "lua" in ir
+                         else "-")
+        lines.append("| %s | %s | %s |" % (version, cap, " | ".join(cells)))
+    return lines
+
+
 def print_report(rows, over, rss, meta, do_cg):
     print()
     print(table(HEADER, rows, False))
@@ -597,7 +685,9 @@ def print_report(rows, over, rss, meta, do_cg):
     print()
     print("\n".join(meta))
     print(limits_text())
-    if do_cg:
+    if do_cg and lua_verdict(rows):
+        print(lua_verdict(rows))
+    if do_cg and any(row[HEADER.index("meets limit (Ir)")] != "-" for row in rows):
         print(verdict(over))
         for row in over:
             print("OVER LIMIT: %s, %s: instruction ratio %s > %s"
@@ -647,8 +737,10 @@ def write_markdown(path, caps, rows, over, rss, meta, do_cg):
     md += ["- `%s`: %s; %d packets, %d WebSocket frames" %
            (c, i["desc"], i["packets"], i["ws_frames"]) for c, i in caps.items()] + [""]
     md += ["- " + m for m in meta] + [""]
-    if do_cg:
+    if do_cg and any(row[HEADER.index("meets limit (Ir)")] != "-" for row in rows):
         md += ["Verdict: " + verdict(over) + ".", ""]
+    if do_cg and lua_verdict(rows):
+        md += [lua_verdict(rows) + " (the C plugin's limit for it).", ""]
     with open(path, "w") as fh:
         fh.write("\n".join(md))
     log("wrote %s" % path)
@@ -658,7 +750,7 @@ def write_markdown(path, caps, rows, over, rss, meta, do_cg):
 
 def measure(a, do_cg, tmp, timings, t_start):
     """Captures, sanity check, then the measurements; returns (env, caps, results, rss)."""
-    env = Env(a.plugin, tmp)
+    env = Env(a.plugin, tmp, a.lua, a.states)
     t0 = time.monotonic()
     caps = make_captures(a, tmp)
     timings["captures"] = time.monotonic() - t0
@@ -703,13 +795,18 @@ def main():
     rows, over = result_rows(caps, results)
     meta = run_metadata(env, a, do_cg, timings, time.monotonic() - t_start)
     print_report(rows, over, rss, meta, do_cg)
-    if a.perf_test:
+    c_measured = "with" in a.states
+    if a.perf_test and c_measured:
         print()
         print("README's performance table, this version's rows:")
         print("\n".join(readme_rows(caps, results, env.version_line)))
+    if a.lua and do_cg:
+        print()
+        print("The Lua edition, instructions per packet with ÷ without a plugin:")
+        print("\n".join(lua_readme_rows(caps, results, env.version_line)))
     if a.out:
         write_markdown(a.out, caps, rows, over, rss, meta, do_cg)
-    if a.perf_test:
+    if a.perf_test and c_measured:
         print("perf test %s" % ("passed" if not over else "FAILED"))
     return 1 if a.check and over else 0
 

@@ -927,10 +927,15 @@ local f_http_upgrade = Field.new("http.upgrade")
 local f_http_method = Field.new("http.request.method")
 local f_http_uri = Field.new("http.request.uri")
 
+-- The value of the last of the FieldInfos an extractor returns, without a table per call
+-- (the postdissector runs for every packet).
+local function last_of(...)
+    local n = select("#", ...)
+    return n > 0 and (select(n, ...)).value or nil
+end
+
 local function last_value(extractor)
-    local all = {extractor()}
-    local fi = all[#all]
-    return fi and fi.value
+    return last_of(extractor())
 end
 
 -- ---------------------------------------------------------------------------------------
@@ -1828,17 +1833,17 @@ end
 -- until its response, which is checked against it; a response with problems gets the items,
 -- once per pass.  Field extractors read nothing without a tree (tshark -2's first pass): there
 -- the second pass checks.
-local function examine_http(tvb, pinfo, tree)
-    local drawn = false
-    local methods = {f_http_method()}
-    if methods[1] then
-        -- As HTTP's conversation data keeps it: the last request's.
+local function examine_requests(pinfo, ...)
+    if select("#", ...) > 0 then
+        -- As HTTP's conversation data keeps it: the last request's, which on a connection
+        -- that is upgraded is the one with the Upgrade header.
         local uri = last_value(f_http_uri)
         if uri then
             per_file.request_uris[last_value(f_tcp_stream)] = uri
         end
     end
-    for _, fi in ipairs(methods) do
+    for i = 1, select("#", ...) do
+        local fi = select(i, ...)
         local head = fi.value == "GET" and head_of(fi, false)
         local offer = head and upgrade_offer(head)
         if offer then
@@ -1846,11 +1851,17 @@ local function examine_http(tvb, pinfo, tree)
             per_file.offers[endpoints_key(pinfo, false)] = offer
         end
     end
-    for _, fi in ipairs({f_http_code()}) do
+end
+
+local function examine_responses(tvb, pinfo, tree, ...)
+    local drawn = false
+    -- Only a response to a pending offer can have problems: the others are not parsed.
+    local key = select("#", ...) > 0 and endpoints_key(pinfo, true)
+    for i = 1, key and per_file.offers[key] and select("#", ...) or 0 do
+        local fi = select(i, ...)
         local head = fi.value ~= 0 and head_of(fi, true)
         -- An interim response: the final one follows.
         if head and not (head.status >= 100 and head.status < 200 and head.status ~= 101) then
-            local key = endpoints_key(pinfo, true)
             local offer = per_file.offers[key]
             per_file.offers[key] = nil
             local result = offer and upgrade_check(offer, head)
@@ -1872,6 +1883,15 @@ local function examine_http(tvb, pinfo, tree)
     if not drawn and kept and pinfo.visited then
         draw_upgrade(tree, tvb, kept)
     end
+end
+
+local function examine_http(tvb, pinfo, tree)
+    -- A request offers a WebSocket upgrade only in an Upgrade header, which HTTP shows as
+    -- http.upgrade: without one in the frame, no request head needs parsing.
+    if select("#", f_http_upgrade()) > 0 then
+        examine_requests(pinfo, f_http_method())
+    end
+    examine_responses(tvb, pinfo, tree, f_http_code())
 end
 
 local TH_FIN, TH_SYN, TH_RST, TH_ACK = 1, 2, 4, 16
