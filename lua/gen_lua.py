@@ -326,6 +326,7 @@ def collect():
     api = tokens(read("winhttp_api.c"))
     dis = tokens(read("packet-wsclose.c"))
     view = tokens(read("wsclose_view.c"))
+    end_view = tokens(read("wsclose_end_view.c"))
 
     data = {}
     codes = []
@@ -364,7 +365,7 @@ def collect():
     upgrade = tokens(read("wsclose_upgrade.c"))
 
     experts = []
-    for toks in (dis, upgrade_view):
+    for toks in (dis, end_view, upgrade_view):
         experts.extend(expert_rows(toks, consts))
     data["experts"] = experts
 
@@ -418,7 +419,7 @@ def collect():
     data["conv"] = conv_table(tokens(read("wsclose_conv.c")), status)
 
     fields = []
-    for toks, prefix in ((dis, "hf_wsclose_"), (view, "hf_wsclose_"),
+    for toks, prefix in ((dis, "hf_wsclose_"), (end_view, "hf_wsclose_"), (view, "hf_wsclose_"),
                          (upgrade_view, "hf_wsclose_")):
         for row in initializer(toks, "hf"):
             (body,) = row
@@ -524,8 +525,8 @@ def render(data):
     for k, v in sorted(data["pref_defaults"].items()):
         out.append("    %s = %s," % (k, lua_str(int(v) if str(v).isdigit() else v)))
     out.append("}")
-    out.append("-- The fields (packet-wsclose.c, wsclose_view.c, wsclose_upgrade_view.c), in "
-               "registration order.")
+    out.append("-- The fields (packet-wsclose.c, wsclose_end_view.c, wsclose_view.c, "
+               "wsclose_upgrade_view.c), in registration order.")
     out.append("DATA.fields = {")
     for f in data["fields"]:
         out.append("    %s," % lua_table(f, ("key", "name", "abbrev", "type", "base", "frametype",
@@ -562,7 +563,8 @@ def render(data):
         out.append("        %s = %s," % (k, lua_str(v)))
     out.append("    },")
     out.append("}")
-    out.append("-- The expert items (packet-wsclose.c, wsclose_upgrade_view.c), in registration order.")
+    out.append("-- The expert items (packet-wsclose.c, wsclose_end_view.c, wsclose_upgrade_view.c), in "
+               "registration order.")
     out.append("DATA.experts = {")
     for e in data["experts"]:
         out.append("    %s," % lua_table(e, ("key", "abbrev", "group", "severity", "text")))

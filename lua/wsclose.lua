@@ -95,7 +95,7 @@ DATA.pref_defaults = {
     close_timeout = 10,
     name_set = "winhttp",
 }
--- The fields (packet-wsclose.c, wsclose_view.c, wsclose_upgrade_view.c), in registration order.
+-- The fields (packet-wsclose.c, wsclose_end_view.c, wsclose_view.c, wsclose_upgrade_view.c), in registration order.
 DATA.fields = {
     {key = "status", name = "Status", abbrev = "wsclose.status", type = "uint16", base = "custom", custom = "status", blurb = "Close status code on the wire, with its WinHTTP name where it has one"},
     {key = "winhttp", name = "WinHTTP status", abbrev = "wsclose.winhttp", type = "string", base = "none", blurb = "WINHTTP_WEB_SOCKET_CLOSE_STATUS value of this close frame's status (1005 when it has none); not on a server close the client's WinHTTP rejects, nor on an abort"},
@@ -215,7 +215,7 @@ DATA.conv = {
         rst = "RST",
     },
 }
--- The expert items (packet-wsclose.c, wsclose_upgrade_view.c), in registration order.
+-- The expert items (packet-wsclose.c, wsclose_end_view.c, wsclose_upgrade_view.c), in registration order.
 DATA.experts = {
     {key = "close", abbrev = "wsclose.close", group = "sequence", severity = "chat", text = "WebSocket close"},
     {key = "api_only_code", abbrev = "wsclose.api_only_code", group = "protocol", severity = "warn", text = "Close code for APIs to report (1005, 1006, 1015) sent on the wire"},
@@ -228,10 +228,10 @@ DATA.experts = {
     {key = "status_differs", abbrev = "wsclose.status_differs", group = "sequence", severity = "chat", text = "Reply close status differs from the initiator's"},
     {key = "data_after_close", abbrev = "wsclose.data_after_close", group = "sequence", severity = "warn", text = "Data frame sent after the sender's close frame"},
     {key = "duplicate_close", abbrev = "wsclose.duplicate_close", group = "sequence", severity = "warn", text = "Second close frame from one side"},
-    {key = "abort_without_close", abbrev = "wsclose.abort_without_close", group = "sequence", severity = "warn", text = "TCP connection ended without a close frame from one side"},
-    {key = "end_without_close", abbrev = "wsclose.end_without_close", group = "sequence", severity = "warn", text = "The client ends the TCP connection without a close frame of its own: its application closed its WinHTTP handles without WinHttpWebSocketClose, or Close failed before sending (a reason over 123 bytes: ERROR_INVALID_PARAMETER)"},
     {key = "close_timeout", abbrev = "wsclose.close_timeout", group = "sequence", severity = "warn", text = "Server's close later than the WinHTTP client's close timeout"},
     {key = "reason_over_123", abbrev = "wsclose.reason_over_123", group = "protocol", severity = "note", text = "Client close reason over 123 bytes: WinHttpWebSocketClose and WinHttpWebSocketShutdown refuse it (ERROR_INVALID_PARAMETER), so this client does not close through WinHTTP"},
+    {key = "abort_without_close", abbrev = "wsclose.abort_without_close", group = "sequence", severity = "warn", text = "TCP connection ended without a close frame from one side"},
+    {key = "end_without_close", abbrev = "wsclose.end_without_close", group = "sequence", severity = "warn", text = "The client ends the TCP connection without a close frame of its own: its application closed its WinHTTP handles without WinHttpWebSocketClose, or Close failed before sending (a reason over 123 bytes: ERROR_INVALID_PARAMETER)"},
     {key = "upgrade_refused", abbrev = "wsclose.upgrade_refused", group = "response_code", severity = "warn", text = "WebSocket upgrade answered with a status other than 101: WinHttpWebSocketCompleteUpgrade fails"},
     {key = "upgrade_no_upgrade", abbrev = "wsclose.upgrade_no_upgrade", group = "protocol", severity = "warn", text = "101 without Upgrade: websocket: an RFC 6455 client must fail the connection (4.1); WinHTTP's behaviour is undocumented (Wine 8 accepts it)"},
     {key = "upgrade_no_connection", abbrev = "wsclose.upgrade_no_connection", group = "protocol", severity = "warn", text = "101 without Connection: Upgrade: an RFC 6455 client must fail the connection (4.1); WinHTTP's behaviour is undocumented"},

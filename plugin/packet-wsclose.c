@@ -22,6 +22,7 @@
 #include "winhttp_status.h"
 #include "wsclose_compat.h"
 #include "wsclose_conv.h"
+#include "wsclose_end_view.h"
 #include "wsclose_frame.h"
 #include "wsclose_label.h"
 #include "wsclose_note.h"
@@ -53,10 +54,6 @@ static int hf_wsclose_duplicate_of = -1;
 static int hf_wsclose_sender_close_in = -1;
 static int hf_wsclose_time = -1;
 static int hf_wsclose_handshake = -1;
-static int hf_wsclose_abort = -1;
-static int hf_wsclose_abort_tcp = -1;
-static int hf_wsclose_abort_by = -1;
-static int hf_wsclose_abort_ended_in = -1;
 static int hf_wsclose_websocket_h = -1;
 static int hf_wsclose_dotnet = -1;
 static int hf_wsclose_iana = -1;
@@ -76,8 +73,6 @@ static expert_field ei_wsclose_truncated = EI_INIT;
 static expert_field ei_wsclose_status_differs = EI_INIT;
 static expert_field ei_wsclose_data_after_close = EI_INIT;
 static expert_field ei_wsclose_duplicate_close = EI_INIT;
-static expert_field ei_wsclose_abort_without_close = EI_INIT;
-static expert_field ei_wsclose_end_without_close = EI_INIT;
 static expert_field ei_wsclose_close_timeout = EI_INIT;
 static expert_field ei_wsclose_reason_over_123 = EI_INIT;
 
@@ -110,57 +105,6 @@ name_in_set(unsigned code)
     return wsclose_label_name((wsclose_name_set_t)pref_name_set, code);
 }
 
-/* Expert items are counted by kind for the statistics tree. */
-static void
-note_expert(packet_info *pinfo, expert_field *ei)
-{
-    wsclose_packet_note_t *note;
-
-    if (!wsclose_note_wanted())
-        return;
-    note = wsclose_packet_note(pinfo);
-    if (!note->experts)
-        note->experts = wmem_list_new(pinfo->pool);
-    wmem_list_append(note->experts, GINT_TO_POINTER(ei->hf));
-}
-
-static void
-add_expert(packet_info *pinfo, proto_item *ti, expert_field *ei)
-{
-    expert_add_info(pinfo, ti, ei);
-    note_expert(pinfo, ei);
-}
-
-/* add_expert() with a message of its own (4.0 exports no va_list form of
- * expert_add_info_format(), hence the formatted copy). */
-static void add_expert_format(packet_info *pinfo, proto_item *ti, expert_field *ei, const char *fmt,
-                              ...) G_GNUC_PRINTF(4, 5);
-
-static void
-add_expert_format(packet_info *pinfo, proto_item *ti, expert_field *ei, const char *fmt, ...)
-{
-    va_list ap;
-    char *text;
-
-    va_start(ap, fmt);
-    text = wmem_strdup_vprintf(pinfo->pool, fmt, ap);
-    va_end(ap);
-    expert_add_info_format(pinfo, ti, ei, "%s", text);
-    note_expert(pinfo, ei);
-}
-
-/* The built-in dissector ends its Info text with a space when the frame is not masked. */
-static void
-info_append(packet_info *pinfo, const char *label)
-{
-    const char *text = col_get_text(pinfo->cinfo, COL_INFO);
-
-    if (!text)
-        return;
-    col_append_lstr(pinfo->cinfo, COL_INFO, (*text && text[strlen(text) - 1] != ' ') ? " [" : "[",
-                    label, "]", COL_ADD_LSTR_TERMINATOR);
-}
-
 /* The Info label and subtree title of a close frame's status, in the chosen name set. */
 static void
 label_status(packet_info *pinfo, proto_item *ti, unsigned code, bool empty)
@@ -175,7 +119,7 @@ label_status(packet_info *pinfo, proto_item *ti, unsigned code, bool empty)
     info =
         wsclose_label_status(label, sizeof(label), (wsclose_name_set_t)pref_name_set, code, empty);
     if (info)
-        info_append(pinfo, info);
+        wsclose_view_info_append(pinfo, info);
 }
 
 /* The same code's name in websocket.h, .NET and the IANA registry, where it has one. */
@@ -253,8 +197,9 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
     }
     if (an->duplicate_of) {
         wsclose_add_generated_uint(tree, hf_wsclose_duplicate_of, tvb, 0, 0, an->duplicate_of);
-        add_expert_format(pinfo, ti, &ei_wsclose_duplicate_close, "Second close frame from the %s",
-                          wsclose_handshake_side_name(an->from));
+        wsclose_note_add_expert_format(pinfo, ti, &ei_wsclose_duplicate_close,
+                                       "Second close frame from the %s",
+                                       wsclose_handshake_side_name(an->from));
         return;
     }
     if (an->reply_in)
@@ -269,121 +214,13 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
         /* RFC 6455 lets the answer carry a status of its own ("typically echoes"), and a
          * WinHTTP client answers with whatever its WinHttpWebSocketClose passes. */
         if (an->status_differs) {
-            add_expert_format(pinfo, ti, &ei_wsclose_status_differs,
-                              "The %s answered the %s's %u with %u",
-                              wsclose_handshake_side_name(an->from),
-                              wsclose_handshake_side_name(WSCLOSE_PEER(an->from)),
-                              an->request_status, an->reply_status);
+            wsclose_note_add_expert_format(pinfo, ti, &ei_wsclose_status_differs,
+                                           "The %s answered the %s's %u with %u",
+                                           wsclose_handshake_side_name(an->from),
+                                           wsclose_handshake_side_name(WSCLOSE_PEER(an->from)),
+                                           an->request_status, an->reply_status);
         }
     }
-}
-
-/* The side that sent this packet and how, as "FIN from the server". */
-static const char *
-end_text(wmem_allocator_t *pool, bool rst, wsclose_side_t sender)
-{
-    return wmem_strdup_printf(pool, "%s from the %s", rst ? "RST" : "FIN",
-                              wsclose_handshake_side_name(sender));
-}
-
-/* The items of an endpoint whose connection aborted at this frame (RFC 6455 7.1.5); returns
- * its subtree's item. */
-static proto_item *
-show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn,
-           wsclose_side_t endpoint)
-{
-    const char *me = wsclose_handshake_side_name(endpoint);
-    const wsclose_side_t sender = wsclose_handshake_side(conn, pinfo);
-    const bool rst = conn->side[endpoint].recv_end_rst;
-    const char *how = end_text(pinfo->pool, rst, sender);
-    const char *name = name_in_set(WSCLOSE_ABORTED_CODE);
-    /* When the other side ended the connection first, this end answers that one. */
-    const char *after = conn->end_frame != pinfo->num && conn->end_by != sender
-                            ? wmem_strdup_printf(pinfo->pool, ", after the %s's %s",
-                                                 wsclose_handshake_side_name(conn->end_by),
-                                                 conn->end_rst ? "RST" : "FIN")
-                            : "";
-    const char *named = name ? wmem_strdup_printf(pinfo->pool, " (%s)", name) : "";
-    /* "from the server before its close frame", "from the client before the server's" */
-    const char *whose =
-        sender == WSCLOSE_PEER(endpoint)
-            ? "its"
-            : wmem_strdup_printf(pinfo->pool, "the %s's",
-                                 wsclose_handshake_side_name(WSCLOSE_PEER(endpoint)));
-    proto_item *ti;
-    proto_tree *ab_tree;
-    wsclose_api_result_t r;
-    char label[ITEM_LABEL_LENGTH];
-
-    ti = proto_tree_add_protocol_format(tree, proto_wsclose, tvb, 0, 0,
-                                        "WebSocket Close Status (WinHTTP): abort for the %s%s: "
-                                        "TCP %s before %s close frame%s",
-                                        me, named, how, whose, after);
-    ab_tree = proto_item_add_subtree(ti, ett_wsclose);
-    wsclose_add_generated_string(ab_tree, hf_wsclose_abort, tvb, 0, 0, me);
-    wsclose_add_generated_string(ab_tree, hf_wsclose_abort_tcp, tvb, 0, 0, rst ? "RST" : "FIN");
-    wsclose_add_generated_string(ab_tree, hf_wsclose_abort_by, tvb, 0, 0,
-                                 wsclose_handshake_side_name(conn->end_by));
-    wsclose_add_generated_uint(ab_tree, hf_wsclose_abort_ended_in, tvb, 0, 0, conn->end_frame);
-    wsclose_add_generated_string(ab_tree, hf_wsclose_handshake, tvb, 0, 0,
-                                 wsclose_handshake_outcome(conn));
-    if (endpoint == WSCLOSE_SIDE_CLIENT) {
-        if (wsclose_view_wanted(ab_tree)) {
-            wsclose_api_abort(rst, WSCLOSE_IMPL_REFERENCE, &r);
-            wsclose_view_receive(ab_tree, tvb, 0, 0, &r, false,
-                                 wmem_strdup_printf(pinfo->pool, "TCP %s before %s close frame%s",
-                                                    how, whose, after));
-        }
-        add_expert_format(pinfo, ti, &ei_wsclose_abort_without_close,
-                          "TCP %s without a close frame from the server: the WinHTTP client's "
-                          "calls fail, the connection was aborted",
-                          rst ? "RST" : "FIN");
-    } else {
-        add_expert_format(pinfo, ti, &ei_wsclose_abort_without_close,
-                          "TCP %s without a close frame from the client: the server's "
-                          "connection closed abnormally",
-                          rst ? "RST" : "FIN");
-    }
-    wsclose_label_abort(label, sizeof(label), (wsclose_name_set_t)pref_name_set, me, how, after);
-    info_append(pinfo, label);
-    return ti;
-}
-
-/* A FIN or RST that ends the TCP connection or what an endpoint receives (the watch's
- * callback): every endpoint whose connection aborted here. */
-static void
-draw_end(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_connection_t *conn)
-{
-    const char *caller_proto = pinfo->current_proto;
-    wsclose_packet_note_t *note = wsclose_note_wanted() ? wsclose_packet_note(pinfo) : NULL;
-    const wsclose_endpoint_t *client = &conn->side[WSCLOSE_SIDE_CLIENT];
-    wsclose_side_t endpoint;
-    proto_item *ti;
-
-    /* So that the expert items name WSCLOSE, not the protocol that happens to be current. */
-    pinfo->current_proto = "WSCLOSE";
-    for (endpoint = WSCLOSE_SIDE_CLIENT; endpoint <= WSCLOSE_SIDE_SERVER; endpoint++) {
-        if (!wsclose_handshake_aborted_at(conn, endpoint, pinfo->num))
-            continue;
-        ti = show_abort(tree, tvb, pinfo, conn, endpoint);
-        if (note)
-            note->aborted[endpoint] = true;
-        /* The client ends the TCP connection (its first FIN or RST) without a close frame of
-         * its own: the server's connection aborts here. */
-        if (endpoint == WSCLOSE_SIDE_SERVER &&
-            wsclose_api_end_without_close(
-                conn->end_frame == pinfo->num && conn->end_by == WSCLOSE_SIDE_CLIENT,
-                client->close_frame != 0 && client->close_frame <= pinfo->num))
-            add_expert(pinfo, ti, &ei_wsclose_end_without_close);
-    }
-    if (note) {
-        note->connection = conn;
-        note->connection_aborted = conn->abort_frame == pinfo->num;
-        note->ended_by = conn->end_by;
-        /* A connection first met at its end (no close frame was seen) counts here. */
-        wsclose_note_connection(pinfo, conn);
-    }
-    pinfo->current_proto = caller_proto;
 }
 
 /* Expert items that follow from the frame alone (no connection state). */
@@ -391,13 +228,13 @@ static void
 check_frame(packet_info *pinfo, proto_item *ti, const wsclose_frame_header_t *hdr)
 {
     if (hdr->payload_len > WSCLOSE_CONTROL_PAYLOAD_MAX) {
-        add_expert_format(pinfo, ti, &ei_wsclose_payload_too_long,
-                          "Close frame payload is %" PRIu64
-                          " bytes; control frames carry at most 125",
-                          hdr->payload_len);
+        wsclose_note_add_expert_format(pinfo, ti, &ei_wsclose_payload_too_long,
+                                       "Close frame payload is %" PRIu64
+                                       " bytes; control frames carry at most 125",
+                                       hdr->payload_len);
     }
     if (!hdr->fin) {
-        add_expert(pinfo, ti, &ei_wsclose_not_final);
+        wsclose_note_add_expert(pinfo, ti, &ei_wsclose_not_final);
     }
 }
 
@@ -405,14 +242,15 @@ static void
 check_code(packet_info *pinfo, proto_item *ti, unsigned code, wsclose_class_t cls)
 {
     if (wsclose_code_is_api_only(code)) {
-        add_expert_format(pinfo, ti, &ei_wsclose_api_only_code,
-                          "Close code %u (%s) is for APIs to report and must not be sent "
-                          "in a close frame (RFC 6455 7.4.1)",
-                          code, wsclose_winhttp_status(code)->winhttp);
+        wsclose_note_add_expert_format(
+            pinfo, ti, &ei_wsclose_api_only_code,
+            "Close code %u (%s) is for APIs to report and must not be sent "
+            "in a close frame (RFC 6455 7.4.1)",
+            code, wsclose_winhttp_status(code)->winhttp);
     } else if (cls == WSCLOSE_CLASS_RESERVED || cls == WSCLOSE_CLASS_INVALID) {
-        add_expert_format(pinfo, ti, &ei_wsclose_reserved_code,
-                          "Close code %u is %s and must not be sent (RFC 6455 7.4.2)", code,
-                          wsclose_class_short_label(cls));
+        wsclose_note_add_expert_format(pinfo, ti, &ei_wsclose_reserved_code,
+                                       "Close code %u is %s and must not be sent (RFC 6455 7.4.2)",
+                                       code, wsclose_class_short_label(cls));
     }
 }
 
@@ -490,7 +328,7 @@ add_chat(packet_info *pinfo, proto_item *ti, bool experts, const char *fmt, cons
 {
     if (!pref_chat_items)
         return;
-    note_expert(pinfo, &ei_wsclose_close);
+    wsclose_note_expert(pinfo, &ei_wsclose_close);
     /* Formatting it costs more than the rest of the close frame: skip it when nothing
      * would show it (no shown tree, no filter or column on its fields, no expert tap, no
      * Expert column). */
@@ -536,8 +374,8 @@ not_captured(packet_info *pinfo, tvbuff_t *tvb, proto_tree *cl_tree, proto_item 
     wsclose_handshake_close(walk, pinfo, 0, false, 0, false, &an);
     note_close(pinfo, NULL, &an, walk->conn);
     add_handshake(cl_tree, tvb, pinfo, ti, &an);
-    add_expert(pinfo, ti, &ei_wsclose_truncated);
-    info_append(pinfo, "close status not captured");
+    wsclose_note_add_expert(pinfo, ti, &ei_wsclose_truncated);
+    wsclose_view_info_append(pinfo, "close status not captured");
 }
 
 /* A server close frame WinHTTP rejects: what the client gets instead of its status. */
@@ -554,10 +392,10 @@ label_rejected(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, proto_item *
                            "WinHttpWebSocketReceive fails with %s: invalid "
                            "data was received from the server",
                            error));
-    info_append(pinfo, wmem_strdup_printf(pinfo->pool,
-                                          "invalid close: WinHTTP Receive fails "
-                                          "with %u",
-                                          r->receive_error));
+    wsclose_view_info_append(pinfo, wmem_strdup_printf(pinfo->pool,
+                                                       "invalid close: WinHTTP Receive fails "
+                                                       "with %u",
+                                                       r->receive_error));
 }
 
 /*
@@ -646,7 +484,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
         label_rejected(pinfo, cl_tree, tvb, ti, payload_offset, view_len, &r);
     } else if (f.payload.kind == WSCLOSE_PAYLOAD_ONE_BYTE) {
         proto_item_append_text(ti, ": [Malformed: 1-byte payload]");
-        info_append(pinfo, "Malformed close payload");
+        wsclose_view_info_append(pinfo, "Malformed close payload");
     } else {
         const unsigned code =
             f.payload.kind == WSCLOSE_PAYLOAD_CODE ? f.payload.code : WSCLOSE_EMPTY_CODE;
@@ -667,23 +505,24 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
         wsclose_add_generated_string(cl_tree, hf_wsclose_handshake, tvb, 0, 0,
                                      wsclose_handshake_outcome(walk->conn));
     if (r.after_close_timeout) {
-        add_expert_format(pinfo, ti, &ei_wsclose_close_timeout,
-                          "The server's close comes later than the client's close timeout "
-                          "(WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, %u s): a "
-                          "WinHttpWebSocketClose waiting for it has failed by then",
-                          pref_close_timeout);
+        wsclose_note_add_expert_format(
+            pinfo, ti, &ei_wsclose_close_timeout,
+            "The server's close comes later than the client's close timeout "
+            "(WINHTTP_OPTION_WEB_SOCKET_CLOSE_TIMEOUT, %u s): a "
+            "WinHttpWebSocketClose waiting for it has failed by then",
+            pref_close_timeout);
     }
     view = wsclose_view_wanted(cl_tree);
     if (view)
         wsclose_view_receive(cl_tree, tvb, payload_offset, view_len, &r, f.answers, NULL);
     if (r.call == WSCLOSE_CALL_REFUSED)
-        add_expert(pinfo, ti, &ei_wsclose_reason_over_123);
+        wsclose_note_add_expert(pinfo, ti, &ei_wsclose_reason_over_123);
     if (view)
         wsclose_view_call(cl_tree, tvb, payload_offset, view_len, &f, &r, an.request_in);
 
     switch (f.payload.kind) {
     case WSCLOSE_PAYLOAD_ONE_BYTE:
-        add_expert(pinfo, ti, &ei_wsclose_one_byte_payload);
+        wsclose_note_add_expert(pinfo, ti, &ei_wsclose_one_byte_payload);
         return;
     case WSCLOSE_PAYLOAD_EMPTY:
         if (r.receive != WSCLOSE_RECEIVE_INVALID)
@@ -695,7 +534,7 @@ dissect_close_frame(tvbuff_t *tvb, int offset, unsigned captured, uint32_t frame
     }
     check_code(pinfo, ti, f.payload.code, cls);
     if (!f.payload.reason_utf8) {
-        add_expert(pinfo, ti, &ei_wsclose_reason_not_utf8);
+        wsclose_note_add_expert(pinfo, ti, &ei_wsclose_reason_not_utf8);
     }
     if (info && !wsclose_code_is_api_only(f.payload.code) && hdr->fin &&
         hdr->payload_len <= WSCLOSE_CONTROL_PAYLOAD_MAX)
@@ -717,7 +556,7 @@ check_data_frame(tvbuff_t *tvb, int offset, uint32_t frame_len, packet_info *pin
                                  "Data frame from the %s after its close frame",
                                  wsclose_handshake_side_name(from));
     wsclose_add_generated_uint(tree, hf_wsclose_sender_close_in, tvb, offset, len, close_frame);
-    note_expert(pinfo, &ei_wsclose_data_after_close);
+    wsclose_note_expert(pinfo, &ei_wsclose_data_after_close);
 }
 
 void
@@ -859,21 +698,6 @@ proto_register_wsclose(void)
           "it: \"complete\", or \"incomplete: \" and why not (on the close frame that "
           "completes it, on aborts, and in later passes on every close frame)",
           HFILL}},
-        {&hf_wsclose_abort,
-         {"Aborted for", "wsclose.abort", FT_STRING, BASE_NONE, NULL, 0x0,
-          "Endpoint whose connection closed abnormally here (RFC 6455 7.1.5; the enum value "
-          "WINHTTP_WEB_SOCKET_ABORTED_CLOSE_STATUS names that ending): what it receives ended "
-          "(the peer's FIN, or an RST) before the peer's close frame arrived",
-          HFILL}},
-        {&hf_wsclose_abort_tcp,
-         {"Ended by TCP", "wsclose.abort.tcp", FT_STRING, BASE_NONE, NULL, 0x0,
-          "What ended what the aborted endpoint receives here: FIN or RST", HFILL}},
-        {&hf_wsclose_abort_by,
-         {"Connection ended by", "wsclose.abort.by", FT_STRING, BASE_NONE, NULL, 0x0,
-          "Endpoint that ended the TCP connection: the sender of its first FIN or RST", HFILL}},
-        {&hf_wsclose_abort_ended_in,
-         {"Connection ended in", "wsclose.abort.ended_in", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
-          "Frame of the TCP connection's first FIN or RST", HFILL}},
     };
 
     static int *ett[] = {
@@ -916,15 +740,6 @@ proto_register_wsclose(void)
         {&ei_wsclose_duplicate_close,
          {"wsclose.duplicate_close", PI_SEQUENCE, PI_WARN, "Second close frame from one side",
           EXPFILL}},
-        {&ei_wsclose_abort_without_close,
-         {"wsclose.abort_without_close", PI_SEQUENCE, PI_WARN,
-          "TCP connection ended without a close frame from one side", EXPFILL}},
-        {&ei_wsclose_end_without_close,
-         {"wsclose.end_without_close", PI_SEQUENCE, PI_WARN,
-          "The client ends the TCP connection without a close frame of its own: its "
-          "application closed its WinHTTP handles without WinHttpWebSocketClose, or Close "
-          "failed before sending (a reason over 123 bytes: ERROR_INVALID_PARAMETER)",
-          EXPFILL}},
         {&ei_wsclose_close_timeout,
          {"wsclose.close_timeout", PI_SEQUENCE, PI_WARN,
           "Server's close later than the WinHTTP client's close timeout", EXPFILL}},
@@ -963,8 +778,10 @@ proto_register_wsclose(void)
                                    10, &pref_close_timeout);
 
     register_init_routine(wsclose_init);
-    wsclose_watch_register(proto_wsclose, draw_end, wsclose_upgrade_view_draw,
+    wsclose_watch_register(proto_wsclose, wsclose_end_view_draw, wsclose_upgrade_view_draw,
                            wsclose_upgrade_view_wanted, experts_wanted, experts_tapped);
+    /* The abort subtree shares the close frames' subtree type and wsclose.handshake. */
+    wsclose_end_view_register(proto_wsclose, ett_wsclose, hf_wsclose_handshake, &pref_name_set);
     wsclose_view_register(proto_wsclose);
     wsclose_upgrade_view_register(proto_wsclose);
     wsclose_note_register(proto_wsclose);

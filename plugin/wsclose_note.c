@@ -3,6 +3,9 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <stdarg.h>
+
+#include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/proto_data.h>
 
@@ -52,6 +55,40 @@ wsclose_packet_note(packet_info *pinfo)
         p_add_proto_data(pinfo->pool, pinfo, notes.proto_wsclose, WSCLOSE_KEY_NOTE, note);
     }
     return note;
+}
+
+void
+wsclose_note_expert(packet_info *pinfo, expert_field *ei)
+{
+    wsclose_packet_note_t *note;
+
+    if (!notes.readers)
+        return;
+    note = wsclose_packet_note(pinfo);
+    if (!note->experts)
+        note->experts = wmem_list_new(pinfo->pool);
+    wmem_list_append(note->experts, GINT_TO_POINTER(ei->hf));
+}
+
+void
+wsclose_note_add_expert(packet_info *pinfo, proto_item *ti, expert_field *ei)
+{
+    expert_add_info(pinfo, ti, ei);
+    wsclose_note_expert(pinfo, ei);
+}
+
+void
+wsclose_note_add_expert_format(packet_info *pinfo, proto_item *ti, expert_field *ei,
+                               const char *fmt, ...)
+{
+    va_list ap;
+    char *text;
+
+    va_start(ap, fmt);
+    text = wmem_strdup_vprintf(pinfo->pool, fmt, ap);
+    va_end(ap);
+    expert_add_info_format(pinfo, ti, ei, "%s", text);
+    wsclose_note_expert(pinfo, ei);
 }
 
 void

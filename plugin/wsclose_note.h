@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <epan/expert.h>
 #include <epan/packet.h>
 
 #include "close_handshake.h"
@@ -51,6 +52,18 @@ wsclose_packet_note_t *wsclose_packet_note(packet_info *pinfo);
 
 /* This packet's note, or NULL. */
 wsclose_packet_note_t *wsclose_packet_note_find(packet_info *pinfo);
+
+/* Counts an expert item by kind for the statistics tree (it was added, or would have been
+ * where nothing reads it). */
+void wsclose_note_expert(packet_info *pinfo, expert_field *ei);
+
+/* Adds an expert item and counts it. */
+void wsclose_note_add_expert(packet_info *pinfo, proto_item *ti, expert_field *ei);
+
+/* The same with a message of its own (4.0 exports no va_list form of
+ * expert_add_info_format(), hence the formatted copy). */
+void wsclose_note_add_expert_format(packet_info *pinfo, proto_item *ti, expert_field *ei,
+                                    const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 
 /* Counts a connection on the packet where wsclose started to follow it. */
 void wsclose_note_connection(packet_info *pinfo, const wsclose_connection_t *conn);

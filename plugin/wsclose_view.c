@@ -5,6 +5,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <epan/packet.h>
 
@@ -42,6 +43,17 @@ wsclose_add_generated_uint(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, 
 {
     if (tree && (PTREE_DATA(tree)->visible || proto_field_is_referenced(tree, hf)))
         proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, offset, len, value));
+}
+
+void
+wsclose_view_info_append(packet_info *pinfo, const char *label)
+{
+    const char *text = col_get_text(pinfo->cinfo, COL_INFO);
+
+    if (!text)
+        return;
+    col_append_lstr(pinfo->cinfo, COL_INFO, (*text && text[strlen(text) - 1] != ' ') ? " [" : "[",
+                    label, "]", COL_ADD_LSTR_TERMINATOR);
 }
 
 void

@@ -1,7 +1,7 @@
 /* wsclose_view.h
  * The WinHTTP client view: what winhttp_api.c decides each call returns, drawn as the
- * wsclose.api.* fields (registered here, under the wsclose protocol); and the generated
- * items both it and the dissector build only when they are shown or asked for.
+ * wsclose.api.* fields (registered here, under the wsclose protocol); and what every view
+ * shares: the generated items built only when they are shown or asked for, the Info label.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -24,6 +24,10 @@ void wsclose_add_generated_string(proto_tree *tree, int hf, tvbuff_t *tvb, int o
 /* A generated integer item (frame links, error codes, statuses), built only when wanted. */
 void wsclose_add_generated_uint(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len,
                                 uint32_t value);
+
+/* Appends a label to the Info column in brackets, after a space unless the built-in
+ * dissector's text already ends with one (it does when the frame is not masked). */
+void wsclose_view_info_append(packet_info *pinfo, const char *label);
 
 /* A close status as its field shows it: the WinHTTP name where there is one, and the class
  * otherwise (BASE_CUSTOM). */
