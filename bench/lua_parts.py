@@ -84,7 +84,8 @@ def main():
             ir = {key: f.result() for key, f in futures.items()}
         per = {state: (ir[(state, a.frames)] - ir[(state, 1)]) / (a.frames - 1)
                for state in env.homes}
-        print("WebSocket-free capture, %d frames, tshark %s" % (a.frames, " ".join(a.tshark_args)))
+        print("WebSocket-free capture, %d frames, tshark %s"
+              % (a.frames, " ".join(a.tshark_args) or "(summary: no arguments)"))
         print("%-45s %12s %8s" % ("", "Ir/packet", "ratio"))
         print("%-45s %12.1f %8s" % ("without a plugin", per["without"], "1.0000"))
         for i, (name, _text) in enumerate(rows):

@@ -148,8 +148,8 @@ add_winhttp_status(proto_tree *tree, tvbuff_t *tvb, int offset, int len,
     proto_item_set_generated(ti);
     add_name_sets(proto_item_add_subtree(ti, ett_wsclose_names), tvb, offset, len, info);
     wsclose_add_generated_string(tree, hf_wsclose_meaning, tvb, offset, len, info->meaning);
-    if (info->code == 1007 && (proto_field_is_referenced(tree, hf_wsclose_alias) ||
-                               proto_field_is_referenced(tree, hf_wsclose_alias_meaning))) {
+    if (info->code == 1007 && (wsclose_view_item_wanted(tree, hf_wsclose_alias) ||
+                               wsclose_view_item_wanted(tree, hf_wsclose_alias_meaning))) {
         ti = proto_tree_add_string(tree, hf_wsclose_alias, tvb, offset, len,
                                    WSCLOSE_ALIAS_1007_NAME);
         proto_item_set_generated(ti);
@@ -166,8 +166,8 @@ add_range(packet_info *pinfo, proto_tree *tree, tvbuff_t *tvb, int offset, unsig
 {
     proto_item *ti;
 
-    /* proto_field_is_referenced() says yes to no tree. */
-    if (!tree || !proto_field_is_referenced(tree, hf_wsclose_range))
+    /* Every close frame comes here: no call without a tree (tshark's summary). */
+    if (!tree || !wsclose_view_item_wanted(tree, hf_wsclose_range))
         return;
     if (cls == WSCLOSE_CLASS_IANA)
         ti = proto_tree_add_string(tree, hf_wsclose_range, tvb, offset, 2,
@@ -206,8 +206,7 @@ add_handshake(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, proto_item *t
         wsclose_add_generated_uint(tree, hf_wsclose_reply_in, tvb, 0, 0, an->reply_in);
     if (an->request_in) {
         wsclose_add_generated_uint(tree, hf_wsclose_request_in, tvb, 0, 0, an->request_in);
-        /* proto_field_is_referenced() says yes to no tree. */
-        if (tree && proto_field_is_referenced(tree, hf_wsclose_time)) {
+        if (tree && wsclose_view_item_wanted(tree, hf_wsclose_time)) {
             it = proto_tree_add_time(tree, hf_wsclose_time, tvb, 0, 0, &an->reply_time);
             proto_item_set_generated(it);
         }
@@ -254,18 +253,6 @@ check_code(packet_info *pinfo, proto_item *ti, unsigned code, wsclose_class_t cl
     }
 }
 
-/*
- * Whether a filter, column or field list refers to the field, with or without a tree at
- * hand.  proto_field_is_referenced() needs a tree, and for a protocol it also answers yes
- * whenever the tree does not fake protocols, which would build wsclose's items for nothing
- * in the modes that fake only fields.
- */
-static bool
-field_in_use(int hf)
-{
-    return proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
-}
-
 /* Whether a filter, column or field list refers to Wireshark's own expert fields (asked for
  * every WebSocket segment: their registrations are looked up once).  From 4.4 on,
  * tshark -T fields alone does not mark them. */
@@ -307,7 +294,7 @@ experts_wanted(void)
 static proto_tree *
 tree_if_wanted(proto_tree *tree, bool experts)
 {
-    if (!tree || PTREE_DATA(tree)->visible || field_in_use(proto_wsclose) || experts)
+    if (!tree || PTREE_DATA(tree)->visible || wsclose_view_field_named(proto_wsclose) || experts)
         return tree;
     return NULL;
 }
@@ -332,7 +319,7 @@ add_chat(packet_info *pinfo, proto_item *ti, bool experts, const char *fmt, cons
     /* Formatting it costs more than the rest of the close frame: skip it when nothing
      * would show it (no shown tree, no filter or column on its fields, no expert tap, no
      * Expert column). */
-    if (!(ti && proto_field_is_referenced(ti, ei_wsclose_close.hf)) && !experts &&
+    if (!(ti && wsclose_view_item_wanted(ti, ei_wsclose_close.hf)) && !experts &&
         !col_get_text(pinfo->cinfo, COL_EXPERT))
         return;
     expert_add_info_format(pinfo, ti, &ei_wsclose_close, fmt, name, code);

@@ -40,13 +40,6 @@ static const struct {
     {WSCLOSE_UPGRADE_UNOFFERED_EXTENSION, &ei_wsclose_upgrade_unoffered_extension},
 };
 
-/* Whether the item's field is named by a filter, column or field list. */
-static bool
-referenced(int hf)
-{
-    return proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
-}
-
 static bool
 own_field(int hf)
 {
@@ -105,7 +98,8 @@ wsclose_upgrade_view_wanted(proto_tree *tree)
         learn_references();
     if (refs.own)
         return true;
-    return tree && PTREE_DATA(tree)->visible && !refs.others_only && !referenced(proto_wsclose);
+    return tree && PTREE_DATA(tree)->visible && !refs.others_only &&
+           !wsclose_view_field_named(proto_wsclose);
 }
 
 void
@@ -131,7 +125,7 @@ wsclose_upgrade_view_draw(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
         (result->problems & (WSCLOSE_UPGRADE_NO_ACCEPT | WSCLOSE_UPGRADE_WRONG_ACCEPT)))
         wsclose_add_generated_string(sub, hf_wsclose_upgrade_accept_expected, tvb, 0, 0,
                                      result->expected_accept);
-    if (wsclose_view_wanted(sub) || proto_field_is_referenced(sub, hf_wsclose_api_upgrade)) {
+    if (wsclose_view_wanted(sub) || wsclose_view_item_wanted(sub, hf_wsclose_api_upgrade)) {
         wsclose_api_upgrade_text(text, sizeof(text), result->status, false);
         wsclose_add_generated_string(sub, hf_wsclose_api_upgrade, tvb, 0, 0, text);
     }

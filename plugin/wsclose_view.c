@@ -27,13 +27,27 @@ static int hf_wsclose_api_close_error = -1;
 /* Filled from winhttp_api's table at registration: the codes live there. */
 static value_string api_error_vals[8];
 
+bool
+wsclose_view_field_named(int hf)
+{
+    return proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
+}
+
+/* The wsclose.api.* fields' registrations, looked up once: whether one of them is named is
+ * asked for every close frame of a tree that is not shown (tshark -Y, -T fields). */
+static header_field_info *api_hfi[10];
+
+bool
+wsclose_view_item_wanted(proto_tree *tree, int hf)
+{
+    return tree && (PTREE_DATA(tree)->visible || wsclose_view_field_named(hf));
+}
+
 void
 wsclose_add_generated_string(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len,
                              const char *value)
 {
-    /* A shown tree wants every item: proto_field_is_referenced() says so too, at a call's
-     * cost for each item of -V and of the GUI's packet details. */
-    if (tree && (PTREE_DATA(tree)->visible || proto_field_is_referenced(tree, hf)))
+    if (wsclose_view_item_wanted(tree, hf))
         proto_item_set_generated(proto_tree_add_string(tree, hf, tvb, offset, len, value));
 }
 
@@ -41,7 +55,7 @@ void
 wsclose_add_generated_uint(proto_tree *tree, int hf, tvbuff_t *tvb, int offset, int len,
                            uint32_t value)
 {
-    if (tree && (PTREE_DATA(tree)->visible || proto_field_is_referenced(tree, hf)))
+    if (wsclose_view_item_wanted(tree, hf))
         proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, offset, len, value));
 }
 
@@ -65,19 +79,14 @@ wsclose_view_format_status(char *buf, uint32_t code)
 bool
 wsclose_view_wanted(proto_tree *tree)
 {
-    static int *const hfs[] = {&hf_wsclose_api_receive,      &hf_wsclose_api_receive_error,
-                               &hf_wsclose_api_error,        &hf_wsclose_api_query,
-                               &hf_wsclose_api_query_error,  &hf_wsclose_api_query_status,
-                               &hf_wsclose_api_query_reason, &hf_wsclose_api_call,
-                               &hf_wsclose_api_call_status,  &hf_wsclose_api_close_error};
     size_t i;
 
     if (!tree)
         return false;
     if (PTREE_DATA(tree)->visible)
         return true;
-    for (i = 0; i < G_N_ELEMENTS(hfs); i++)
-        if (proto_field_is_referenced(tree, *hfs[i]))
+    for (i = 0; i < G_N_ELEMENTS(api_hfi); i++)
+        if (api_hfi[i]->ref_type != HF_REF_TYPE_NONE)
             return true;
     return false;
 }
@@ -197,4 +206,7 @@ wsclose_view_register(int proto_wsclose)
         api_error_vals[i].strptr = wsclose_api_errors[i].name;
     }
     proto_register_field_array(proto_wsclose, hf, array_length(hf));
+    G_STATIC_ASSERT(G_N_ELEMENTS(hf) == G_N_ELEMENTS(api_hfi));
+    for (i = 0; i < G_N_ELEMENTS(hf); i++)
+        api_hfi[i] = proto_registrar_get_nth(*hf[i].p_id);
 }

@@ -15,6 +15,17 @@
 
 #include "winhttp_api.h"
 
+/* Whether a filter, column or field list names the field, with or without a tree at hand.
+ * proto_field_is_referenced() needs a tree, and for a protocol it also answers yes whenever
+ * the tree does not fake protocols, which would build wsclose's items for nothing in the
+ * modes that fake only fields. */
+bool wsclose_view_field_named(int hf);
+
+/* Whether an item is worth building: the tree is shown, or a filter, column or field list
+ * names its field (proto_field_is_referenced() without its second look at the tree, for a
+ * field that is not a protocol). */
+bool wsclose_view_item_wanted(proto_tree *tree, int hf);
+
 /* A generated string item, built only when the tree is shown or the field is asked for: in
  * a tree that is not shown, the children of a referenced item (wsclose.winhttp for
  * -T fields) would otherwise be built in full. */
