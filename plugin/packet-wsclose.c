@@ -36,6 +36,9 @@ void proto_reg_handoff_wsclose(void);
 
 static int proto_wsclose = -1;
 static protocol_t *wsclose_protocol;
+/* wsclose's own registration, looked up once: whether a filter, column or field list names
+ * wsclose is asked for every WebSocket segment. */
+static header_field_info *wsclose_hfi;
 static int expert_tap_id = -1;
 /* Wireshark's own fields of every expert item (_ws.expert, .message, .group, .severity). */
 static header_field_info *expert_generic_hfi[4];
@@ -294,7 +297,7 @@ experts_wanted(void)
 static proto_tree *
 tree_if_wanted(proto_tree *tree, bool experts)
 {
-    if (!tree || PTREE_DATA(tree)->visible || wsclose_view_field_named(proto_wsclose) || experts)
+    if (!tree || PTREE_DATA(tree)->visible || experts || wsclose_hfi->ref_type != HF_REF_TYPE_NONE)
         return tree;
     return NULL;
 }
@@ -781,6 +784,7 @@ void
 proto_reg_handoff_wsclose(void)
 {
     wsclose_protocol = find_protocol_by_id(proto_wsclose);
+    wsclose_hfi = proto_registrar_get_nth(proto_wsclose);
     expert_generic_hfi[0] = proto_registrar_get_byname("_ws.expert");
     expert_generic_hfi[1] = proto_registrar_get_byname("_ws.expert.message");
     expert_generic_hfi[2] = proto_registrar_get_byname("_ws.expert.group");
