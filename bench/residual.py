@@ -135,8 +135,8 @@ def attribute(w, wo):
     conv_calls = sum(n for (a, b), n in w_calls.items() if plugin(a) and b[1] in conv_fns)
     http = into(lambda a, b: not plugin(a) and b[1] == "upgrade_watch_packet")
     fin = into(lambda a, b: not plugin(a) and b[1] == "fin_watch_packet")
-    label = into(lambda a, b: a[1] == "info_append" and not plugin(b)) + \
-        sum(w_self.get(k, 0) for k in w_self if k[1] == "info_append")
+    label = into(lambda a, b: a[1] == "wsclose_view_info_append" and not plugin(b)) + \
+        sum(w_self.get(k, 0) for k in w_self if k[1] == "wsclose_view_info_append")
     hook = into(lambda a, b: not plugin(a) and plugin(b) and b[1].startswith("dissect_")) - \
         into(lambda a, b: a[1] == "call_builtin_and_scan" and b[1].startswith("call_dissector"))
     diff = total_w - total_wo
