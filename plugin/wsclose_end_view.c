@@ -16,12 +16,13 @@
 #include "wsclose_note.h"
 #include "wsclose_view.h"
 
+/* What the dissector registered and the ends' items share (wsclose_end_view_register). */
 static struct {
     int proto_wsclose;
     int ett_wsclose;
     int hf_wsclose_handshake;
     const int *name_set;
-} view = {-1, -1, -1, NULL};
+} from_dissector = {-1, -1, -1, NULL};
 
 static int hf_wsclose_abort = -1;
 static int hf_wsclose_abort_tcp = -1;
@@ -30,6 +31,13 @@ static int hf_wsclose_abort_ended_in = -1;
 
 static expert_field ei_wsclose_abort_without_close = EI_INIT;
 static expert_field ei_wsclose_end_without_close = EI_INIT;
+
+/* The name-set preference's value now. */
+static wsclose_name_set_t
+current_name_set(void)
+{
+    return (wsclose_name_set_t)*from_dissector.name_set;
+}
 
 /* The side that sent this packet and how, as "FIN from the server". */
 static const char *
@@ -49,7 +57,7 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_co
     const wsclose_side_t sender = wsclose_handshake_side(conn, pinfo);
     const bool rst = conn->side[endpoint].recv_end_rst;
     const char *how = end_text(pinfo->pool, rst, sender);
-    const char *name = wsclose_label_name((wsclose_name_set_t)*view.name_set, WSCLOSE_ABORTED_CODE);
+    const char *name = wsclose_label_name(current_name_set(), WSCLOSE_ABORTED_CODE);
     /* When the other side ended the connection first, this end answers that one. */
     const char *after = conn->end_frame != pinfo->num && conn->end_by != sender
                             ? wmem_strdup_printf(pinfo->pool, ", after the %s's %s",
@@ -68,17 +76,17 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_co
     wsclose_api_result_t r;
     char label[ITEM_LABEL_LENGTH];
 
-    ti = proto_tree_add_protocol_format(tree, view.proto_wsclose, tvb, 0, 0,
+    ti = proto_tree_add_protocol_format(tree, from_dissector.proto_wsclose, tvb, 0, 0,
                                         "WebSocket Close Status (WinHTTP): abort for the %s%s: "
                                         "TCP %s before %s close frame%s",
                                         me, named, how, whose, after);
-    ab_tree = proto_item_add_subtree(ti, view.ett_wsclose);
+    ab_tree = proto_item_add_subtree(ti, from_dissector.ett_wsclose);
     wsclose_add_generated_string(ab_tree, hf_wsclose_abort, tvb, 0, 0, me);
     wsclose_add_generated_string(ab_tree, hf_wsclose_abort_tcp, tvb, 0, 0, rst ? "RST" : "FIN");
     wsclose_add_generated_string(ab_tree, hf_wsclose_abort_by, tvb, 0, 0,
                                  wsclose_handshake_side_name(conn->end_by));
     wsclose_add_generated_uint(ab_tree, hf_wsclose_abort_ended_in, tvb, 0, 0, conn->end_frame);
-    wsclose_add_generated_string(ab_tree, view.hf_wsclose_handshake, tvb, 0, 0,
+    wsclose_add_generated_string(ab_tree, from_dissector.hf_wsclose_handshake, tvb, 0, 0,
                                  wsclose_handshake_outcome(conn));
     if (endpoint == WSCLOSE_SIDE_CLIENT) {
         if (wsclose_view_wanted(ab_tree)) {
@@ -98,7 +106,7 @@ show_abort(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const wsclose_co
                                        "connection closed abnormally",
                                        rst ? "RST" : "FIN");
     }
-    wsclose_label_abort(label, sizeof(label), (wsclose_name_set_t)*view.name_set, me, how, after);
+    wsclose_label_abort(label, sizeof(label), current_name_set(), me, how, after);
     wsclose_view_info_append(pinfo, label);
     return ti;
 }
@@ -173,10 +181,10 @@ wsclose_end_view_register(int proto, int ett, int hf_handshake, const int *name_
           EXPFILL}},
     };
 
-    view.proto_wsclose = proto;
-    view.ett_wsclose = ett;
-    view.hf_wsclose_handshake = hf_handshake;
-    view.name_set = name_set;
+    from_dissector.proto_wsclose = proto;
+    from_dissector.ett_wsclose = ett;
+    from_dissector.hf_wsclose_handshake = hf_handshake;
+    from_dissector.name_set = name_set;
     proto_register_field_array(proto, hf, array_length(hf));
     expert_register_field_array(expert_register_protocol(proto), ei, array_length(ei));
 }
