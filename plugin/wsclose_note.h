@@ -1,7 +1,8 @@
 /* wsclose_note.h
  * Per-packet notes: what the dissector found in a packet, kept for the statistics tree,
  * which runs after the packet's dissection.  Notes are made only while a statistics tree
- * is open, in the packet's own memory pool.
+ * is open, in the packet's own memory pool.  The dissector's expert items are added here,
+ * so that each is counted.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
